@@ -1,0 +1,15 @@
+"""Blueprints: thin views over the domain."""
+from flask import Flask
+
+
+def register_all(app: Flask) -> None:
+    from .accounts import bp as accounts
+    from .auth import bp as auth
+    from .communities import bp as communities
+    from .main import bp as main
+    from .members import bp as members
+    from .org import bp as org
+    from .units import bp as units
+
+    for bp in (auth, main, communities, org, units, members, accounts):
+        app.register_blueprint(bp)

@@ -1,0 +1,1 @@
+"""Business rules: plain functions over models. No request, no flash, no commit."""
