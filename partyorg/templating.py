@@ -43,8 +43,8 @@ def nav_items() -> list[tuple[str, str, str]]:
             ("社区概况", url_for("communities.show", cid=cid), "communities."),
             ("党员", url_for("members.index", cid=cid), "members."),
             ("党支部", url_for("org.branches", cid=cid), "org.branch"),
-            ("网格", url_for("org.grids", cid=cid), "org.grid"),
-            ("楼栋", url_for("org.buildings", cid=cid), "org.building"),
+            ("网格", url_for("places.grids", cid=cid), "places.grid"),
+            ("楼栋", url_for("places.buildings", cid=cid), "places.building"),
             ("驻区单位", url_for("units.index", cid=cid), "units."),
         ]
         if perm.can_manage_accounts(u, cid):

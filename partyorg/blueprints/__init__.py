@@ -9,7 +9,8 @@ def register_all(app: Flask) -> None:
     from .main import bp as main
     from .members import bp as members
     from .org import bp as org
+    from .places import bp as places
     from .units import bp as units
 
-    for bp in (auth, main, communities, org, units, members, accounts):
+    for bp in (auth, main, communities, places, org, units, members, accounts):
         app.register_blueprint(bp)
