@@ -36,13 +36,17 @@ def create_user_command(username, display_name, role, community, password):
 @click.command("seed-demo")
 def seed_demo_command():
     """Load the demo communities of Jiayuguan (safe to run again)."""
-    from .demo import seed_demo
+    from .demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
 
     created = seed_demo()
     if created:
         click.echo("已载入示范数据。")
     else:
         click.echo("示范数据已存在，未做改动。")
+    click.echo(f"示范账号（密码均为 {DEMO_PASSWORD}）：")
+    for username, role_label, hint in DEMO_LOGINS:
+        click.echo(f"  {username:<24}{role_label}  {hint}")
+    click.echo("打开 http://127.0.0.1:5000 登录。")
 
 
 def init_app(app: Flask) -> None:

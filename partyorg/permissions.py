@@ -132,3 +132,143 @@ def can_edit_account(user: User, account: User) -> bool:
     if user.role == Role.SECRETARY:
         return _in(user, account.community_id)
     return True
+
+
+# --- members blueprint: a branch secretary's own list, searching by ID number ---------------
+
+def can_list_branch_members(user: User, community_id: int) -> bool:
+    """A branch secretary lists the members of his own branch (the list is forced to it)."""
+    return user.role == Role.BRANCH_SECRETARY and user.branch_id is not None and _in(user, community_id)
+
+
+def can_search_id_numbers(user: User, community_id: int) -> bool:
+    """Find members by the tail of their ID number (only who may see ID numbers)."""
+    return user.role in (Role.SECRETARY, Role.STAFF) and _in(user, community_id)
+
+
+# --- communities as a whole (district) -------------------------------------------------
+
+def can_list_communities(user: User) -> bool:
+    """The district's list of every community."""
+    return user.role == Role.DISTRICT
+
+
+def can_edit_community(user: User, community_id: int) -> bool:
+    """Edit the community's own fields (name, kind, class, address, note)."""
+    return user.role == Role.DISTRICT or can_manage_community(user, community_id)
+
+
+def can_see_officer_phones(user: User, community_id: int) -> bool:
+    """Grid officers' phones: the community's own secretary and staff; others see them masked."""
+    return user.role in (Role.SECRETARY, Role.STAFF) and _in(user, community_id)
+
+
+# --- joint activities (五联) --------------------------------------------------------------
+
+def _liaison_of(user: User, community_id: int) -> bool:
+    return user.role == Role.LIAISON and user.resident_unit_id is not None and _in(user, community_id)
+
+
+def can_list_activities(user: User, community_id: int) -> bool:
+    """The community's joint activities; a liaison's list is forced to his own unit."""
+    if user.role == Role.DISTRICT:
+        return True
+    return (user.role in (Role.SECRETARY, Role.STAFF) and _in(user, community_id)) or _liaison_of(
+        user, community_id
+    )
+
+
+def can_view_activity(user: User, activity) -> bool:
+    """One activity and its attachments: the district, the community's office, the owner unit's liaison."""
+    if can_view_community(user, activity.community_id):
+        return True
+    return _liaison_of(user, activity.community_id) and activity.unit_id == user.resident_unit_id
+
+
+def can_create_activity(user: User, community_id: int) -> bool:
+    return (user.role in (Role.SECRETARY, Role.STAFF) and _in(user, community_id)) or _liaison_of(
+        user, community_id
+    )
+
+
+def can_author_activity(user: User, activity) -> bool:
+    """Edit, submit and add attachments (the domain adds: only while draft or returned)."""
+    if user.role in (Role.SECRETARY, Role.STAFF):
+        return _in(user, activity.community_id)
+    return _liaison_of(user, activity.community_id) and activity.unit_id == user.resident_unit_id
+
+
+def can_review_activity(user: User, community_id: int) -> bool:
+    """Confirm or return submitted activities."""
+    return user.role in (Role.SECRETARY, Role.STAFF) and _in(user, community_id)
+
+
+def can_view_activity_summary(user: User, community_id: int) -> bool:
+    return can_view_community(user, community_id)
+
+
+def can_view_district_activity_summary(user: User) -> bool:
+    return user.role == Role.DISTRICT
+
+
+# --- the big party committee and co-building (committee blueprint) ----------------------
+
+def _own_unit(user: User, unit_id: int | None) -> bool:
+    return user.role == Role.LIAISON and unit_id is not None and user.resident_unit_id == unit_id
+
+
+def can_view_seat(user: User, seat) -> bool:
+    """A committee seat: community viewers; a liaison only a seat ever held for his own unit."""
+    if can_view_community(user, seat.community_id):
+        return True
+    return any(_own_unit(user, t.resident_unit_id) for t in seat.terms)
+
+
+def can_manage_cobuilding(user: User, community_id: int) -> bool:
+    """Agreements, resources, needs and projects: the community's secretary and staff."""
+    return user.role in (Role.SECRETARY, Role.STAFF) and _in(user, community_id)
+
+
+def can_enter_cobuilding(user: User, community_id: int) -> bool:
+    """Open the co-building lists (a liaison's lists are narrowed to his own unit)."""
+    return can_view_community(user, community_id) or (
+        user.role == Role.LIAISON and user.resident_unit_id is not None and _in(user, community_id)
+    )
+
+
+def can_propose_resource(user: User, unit: ResidentUnit) -> bool:
+    """Add a resource for `unit`: staff and secretary, or the unit's own liaison (it then awaits confirmation)."""
+    return can_manage_cobuilding(user, unit.community_id) or (
+        _own_unit(user, unit.id) and _in(user, unit.community_id)
+    )
+
+
+def can_edit_resource(user: User, resource) -> bool:
+    """Staff and secretary; the unit's liaison only while his proposal awaits confirmation."""
+    if can_manage_cobuilding(user, resource.community_id):
+        return True
+    return _own_unit(user, resource.resident_unit_id) and resource.state.value == "pending"
+
+
+def can_view_project(user: User, project) -> bool:
+    return can_view_community(user, project.community_id) or _own_unit(user, project.resident_unit_id)
+
+
+# --- supervision workflow: to-do lists, steps, plan settings --------------------------
+
+def can_view_todo(user: User, community_id: int) -> bool:
+    """The community's to-do list (the district reads it)."""
+    return can_view_community(user, community_id)
+
+
+def can_work_steps(user: User, community_id: int | None) -> bool:
+    """Open step pages and an own to-do list; which steps exactly is the workflow's `allowed_actions`."""
+    return (
+        user.role in (Role.SECRETARY, Role.STAFF, Role.BRANCH_SECRETARY)
+        and community_id is not None
+        and _in(user, community_id)
+    )
+
+
+def can_waive_steps(user: User, community_id: int) -> bool:
+    return user.role in (Role.SECRETARY, Role.STAFF) and _in(user, community_id)

@@ -4,13 +4,15 @@ from flask import Flask
 
 def register_all(app: Flask) -> None:
     from .accounts import bp as accounts
+    from .activities import bp as activities
     from .auth import bp as auth
     from .communities import bp as communities
     from .main import bp as main
     from .members import bp as members
     from .org import bp as org
     from .places import bp as places
+    from .supervision import bp as supervision
     from .units import bp as units
 
-    for bp in (auth, main, communities, places, org, units, members, accounts):
+    for bp in (auth, main, communities, places, org, units, members, supervision, accounts, activities):
         app.register_blueprint(bp)

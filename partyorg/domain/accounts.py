@@ -7,7 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..models import Branch, ResidentUnit, Role, User, utcnow
 from . import audit
-from .errors import DomainError
+from .errors import DomainError, StaleEdit
 
 MIN_PASSWORD_LENGTH = 10
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
@@ -53,6 +53,16 @@ def _check_scope(role: Role, community_id, branch_id, unit_id) -> None:
             raise DomainError("联络员账号须选择本社区的一个驻区单位。", "resident_unit_id")
 
 
+def check_grant(actor, role: Role, community_id: int | None) -> None:
+    """Refuse a role the actor may not give, or a community outside the actor's own."""
+    from ..permissions import GRANTABLE
+
+    if role not in GRANTABLE.get(actor.role, ()):
+        raise DomainError("您无权授予该角色。", "role")
+    if actor.role != Role.DISTRICT and community_id != actor.community_id:
+        raise DomainError("只能为本社区创建账号。", "community_id")
+
+
 def create_user(
     actor,
     username: str,
@@ -70,6 +80,8 @@ def create_user(
         raise DomainError("该用户名已被使用。", "username")
     check_password_policy(password, username)
     role = Role(role)
+    if actor is not None:
+        check_grant(actor, role, None if role == Role.DISTRICT else community_id)
     _check_scope(role, community_id, branch_id, resident_unit_id)
     user = User(
         username=username,
@@ -87,7 +99,16 @@ def create_user(
 
 
 def update_user(actor, user: User, data: dict, expected_version: int | None = None) -> list[str]:
+    if expected_version is not None and user.version != expected_version:
+        raise StaleEdit()
     role = Role(data.get("role", user.role))
+    if actor is not None and actor.id == user.id:
+        if role != user.role or data.get("active", user.active) != user.active:
+            raise DomainError("不能修改自己账号的角色或启用状态。", "role")
+    if role == Role.DISTRICT:
+        data["community_id"] = None
+    if actor is not None and actor.id != user.id:
+        check_grant(actor, role, data.get("community_id", user.community_id))
     _check_scope(
         role,
         data.get("community_id", user.community_id),

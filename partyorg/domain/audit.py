@@ -35,9 +35,11 @@ def _shown(field: str, value) -> str:
 
 def record(actor, obj, action: str, field: str = "", old="", new="", community_id: int | None = None) -> AuditEntry:
     """Append one audit row for `obj`."""
+    if community_id is None:
+        community_id = obj.id if obj.__tablename__ == "community" else getattr(obj, "community_id", None)
     entry = AuditEntry(
         user_id=getattr(actor, "id", None),
-        community_id=community_id if community_id is not None else getattr(obj, "community_id", None),
+        community_id=community_id,
         entity=obj.__tablename__,
         entity_id=obj.id,
         action=action,

@@ -76,4 +76,4 @@ def check_consistent(parsed: ParsedId, birth_date: date | None, gender: str | No
 def make_number(area: str, birth: date, sequence: int) -> str:
     """Build a valid 18-digit number (for demo data and tests)."""
     body = f"{area}{birth:%Y%m%d}{sequence:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")

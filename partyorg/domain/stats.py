@@ -31,3 +31,28 @@ def district_overview() -> list[dict]:
         {"community": c, "members": members.get(c.id, 0), "branches": branches.get(c.id, 0), "units": units.get(c.id, 0)}
         for c in db.session.scalars(select(Community).order_by(Community.id))
     ]
+
+
+def todo_counts(community_id: int, today) -> dict[str, int]:
+    """Pending steps of the community's active members: overdue, and due within 7 days — one query."""
+    from datetime import timedelta
+
+    from sqlalchemy import case
+
+    from ..models import StepState, SupervisionStep
+    from .workflow import TODO_DAYS
+
+    soon = today + timedelta(days=TODO_DAYS)
+    overdue, due_soon = db.session.execute(
+        select(
+            func.count(case((SupervisionStep.due_on < today, 1))),
+            func.count(case((SupervisionStep.due_on.between(today, soon), 1))),
+        )
+        .join(Member, Member.id == SupervisionStep.member_id)
+        .where(
+            SupervisionStep.community_id == community_id,
+            SupervisionStep.state == StepState.PENDING,
+            Member.status == MemberStatus.ACTIVE,
+        )
+    ).one()
+    return {"overdue": overdue, "due_soon": due_soon}

@@ -21,10 +21,51 @@ from .org import (
 )
 from .unit import ResidentUnit, UnitKind
 from .user import Role, User
+from .supervision import (
+    AssistedInfo,
+    DualInfo,
+    PlanSetting,
+    StepState,
+    SupervisionStep,
+    TakeoverInfo,
+    TakeoverReason,
+)
 
 __all__ = [
     "AuditEntry", "utcnow", "EDUCATION_CHOICES", "Category", "Gender", "Member", "MemberStatus",
     "MemberType", "BUILTIN_SUBTYPES", "AttachMode", "Branch", "BranchKind", "BranchSubtype", "Building",
     "Community", "CommunityClass", "CommunityKind", "Grid", "GridOfficer", "OrgStatus", "PartyCommittee",
     "PartyGroup", "StairUnit", "ResidentUnit", "UnitKind", "Role", "User",
+]
+__all__ += [
+    "AssistedInfo", "DualInfo", "PlanSetting", "StepState", "SupervisionStep", "TakeoverInfo", "TakeoverReason",
+]
+from .activity import (  # noqa: E402
+    ActivityKind,
+    ActivityState,
+    JointActivity,
+    JointActivityAttachment,
+    joint_activity_participant,
+    joint_activity_unit,
+)
+
+__all__ += [
+    "ActivityKind", "ActivityState", "JointActivity", "JointActivityAttachment",
+    "joint_activity_participant", "joint_activity_unit",
+]
+from .committee import ChosenBy, CommitteeSeat, SeatPost, SeatTerm
+from .cobuilding import (
+    CobuildingAgreement,
+    CobuildingProject,
+    CommunityNeed,
+    NeedStatus,
+    ProjectStatus,
+    ResourceKind,
+    ResourceState,
+    UnitResource,
+)
+
+__all__ += [
+    "ChosenBy", "CommitteeSeat", "SeatPost", "SeatTerm", "CobuildingAgreement", "CobuildingProject",
+    "CommunityNeed", "NeedStatus", "ProjectStatus", "ResourceKind", "ResourceState", "UnitResource",
 ]

@@ -40,6 +40,16 @@ class Member(VersionedMixin, TimestampMixin, db.Model):
     """党员 — never hard deleted; leaving supervision is a status change."""
 
     __tablename__ = "member"
+    __table_args__ = (
+        # One active record per person; records of members who left stay beside a new one.
+        sa.Index(
+            "uq_member_active_id_number",
+            "id_number",
+            unique=True,
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(sa.ForeignKey("community.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(50), index=True)
@@ -47,7 +57,7 @@ class Member(VersionedMixin, TimestampMixin, db.Model):
     ethnicity: Mapped[str] = mapped_column(sa.String(20), default="汉族")
     birth_date: Mapped[date]
     #: 公民身份号码 (GB 11643); 15-digit legacy numbers are kept as given.
-    id_number: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    id_number: Mapped[str] = mapped_column(sa.String(18), index=True)
     id_legacy: Mapped[bool] = mapped_column(default=False)
     education: Mapped[str] = mapped_column(sa.String(20), default="")
     member_type: Mapped[MemberType] = enum_column(MemberType, "member_type", default=MemberType.FULL)

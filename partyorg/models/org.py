@@ -210,3 +210,8 @@ class PartyGroup(VersionedMixin, TimestampMixin, db.Model):
     branch: Mapped[Branch] = relationship(back_populates="groups")
     stair_unit: Mapped[StairUnit | None] = relationship()
     leader: Mapped["Member | None"] = relationship(foreign_keys=[leader_id])  # noqa: F821
+
+    @property
+    def community_id(self) -> int:
+        """The branch's community (lets audit rows and scoped loading treat groups like other records)."""
+        return self.branch.community_id

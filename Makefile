@@ -1,0 +1,50 @@
+# The two commands: `make run` and `make test`. Everything they need is installed here.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app partyorg
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages: CJK fonts and HarfBuzz subsetting for PDFs, poppler for PDF tests,
+# Chromium for the browser tests (driven by Playwright; never `playwright install`).
+RUN_DEBS  := fonts-noto-cjk libharfbuzz-subset0
+TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
+WORKERS ?= 2
+
+.PHONY: run test sysdeps-run sysdeps-test venv clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+define install_debs
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+endef
+
+sysdeps-run:
+	$(call install_debs,$(RUN_DEBS))
+
+sysdeps-test:
+	$(call install_debs,$(TEST_DEBS))
+
+run: venv sysdeps-run
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(BIN)/gunicorn --workers 2 --timeout 300 --bind 127.0.0.1:5000 --access-logfile - 'partyorg:create_app()'
+
+test: venv sysdeps-test
+	$(BIN)/python -m pytest -n $(WORKERS) -q -p no:cacheprovider
+
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
