@@ -10,7 +10,7 @@ RUN_DEBS  := fonts-noto-cjk libharfbuzz-subset0
 TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
 WORKERS ?= 2
 
-.PHONY: run test sysdeps-run sysdeps-test venv clean
+.PHONY: run test bench sysdeps-run sysdeps-test venv clean
 
 venv: $(VENV)/.installed
 
@@ -45,6 +45,10 @@ run: venv sysdeps-run
 test: venv sysdeps-test
 	$(BIN)/python -m pytest -n $(WORKERS) -q -p no:cacheprovider
 
+
+# Speed is measured here, never by timed assertions in tests.
+bench: venv sysdeps-run
+	$(BIN)/python bench/print_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,11 +1,13 @@
 """Command-line commands: flask --app partyorg <command>."""
+from pathlib import Path
+
 import click
 from flask import Flask
 
 from .domain import accounts
 from .domain.errors import DomainError
 from .extensions import db
-from .models import Community, Role
+from .models import Category, Community, Role
 
 
 @click.command("create-user")
@@ -49,6 +51,176 @@ def seed_demo_command():
     click.echo("打开 http://127.0.0.1:5000 登录。")
 
 
+@click.command("workflow-refresh")
+@click.option("--community", default=None, help="只刷新该社区（填社区名称），默认全部社区")
+def workflow_refresh_command(community):
+    """Create this period's recurring supervision steps (run daily, e.g. from cron)."""
+    from datetime import date
+
+    from .domain.workflow import refresh_recurring
+
+    stmt = db.select(Community).order_by(Community.id)
+    if community:
+        stmt = stmt.where(Community.name == community)
+    communities = list(db.session.scalars(stmt))
+    if community and not communities:
+        raise click.ClickException(f"找不到社区“{community}”。")
+    total = 0
+    for c in communities:
+        created = refresh_recurring(db.session, c.id, date.today())
+        db.session.commit()
+        total += len(created)
+        if created:
+            click.echo(f"{c.name}：新建周期性步骤 {len(created)} 项。")
+    click.echo(f"共新建周期性步骤 {total} 项。")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(roster_command)
+    app.cli.add_command(import_members_command)
+    app.cli.add_command(import_template_command)
+    app.cli.add_command(export_members_command)
+    app.cli.add_command(workflow_refresh_command)
+
+
+# --- Excel: members import and export ---------------------------------------------------------
+
+def _community_named(name: str) -> Community:
+    community = db.session.scalar(db.select(Community).where(Community.name == name))
+    if community is None:
+        raise click.ClickException(f"找不到社区“{name}”。")
+    return community
+
+
+@click.command("import-members")
+@click.option("--community", "community_name", required=True, help="导入到的社区名称")
+@click.option("--dry-run", is_flag=True, help="只检查并列出问题，不写入")
+@click.option("--update", "allow_update", is_flag=True, help="按表格更新已登记党员的不同信息")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_members_command(community_name, dry_run, allow_update, file):
+    """Import members from an .xlsx file: every problem is listed, and all rows are written or none."""
+    import hashlib
+    from pathlib import Path
+
+    from .domain import member_import
+
+    community = _community_named(community_name)
+    data = Path(file).read_bytes()
+    try:
+        preview = member_import.preview_file(
+            None, community.id, data, allow_update=allow_update,
+            max_rows=member_import.CLI_MAX_ROWS, max_bytes=member_import.CLI_MAX_BYTES,
+        )
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(err.message) from None
+    for note in preview.warnings:
+        click.echo(f"注意：{note}")
+    counts = preview.counts
+    click.echo(f"新增{counts['new']}人，更新{counts['update']}人，无变化{counts['unchanged']}人。")
+    if not preview.ok:
+        db.session.rollback()
+        for p in preview.problems:
+            click.echo(f"第{p.row}行 {p.column or '—'}：{p.message}", err=True)
+        click.echo(f"共{len(preview.problems)}处问题，未写入任何记录。", err=True)
+        raise SystemExit(1)
+    if dry_run:
+        db.session.rollback()
+        click.echo("试运行：未写入任何记录。")
+        return
+    try:
+        member_import.apply(None, community.id, preview, Path(file).name, hashlib.sha256(data).hexdigest())
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(f"导入失败，未写入任何记录：{err.message}") from None
+    click.echo("导入完成。")
+
+
+@click.command("import-template")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="模板文件路径（.xlsx）")
+def import_template_command(out):
+    """Write the members import template."""
+    from pathlib import Path
+
+    from .domain import member_import
+
+    Path(out).write_bytes(member_import.template_bytes())
+    click.echo(f"已生成导入模板 {out}。")
+
+
+@click.command("export-members")
+@click.option("--community", "community_name", required=True, help="社区名称")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="导出文件路径（.xlsx）")
+def export_members_command(community_name, out):
+    """Export a community's active members (unmasked: for the server's operator) to .xlsx."""
+    from pathlib import Path
+
+    from .domain import exports
+    from .excel import xlsx_bytes
+
+    community = _community_named(community_name)
+    title, headers, rows = exports.member_rows(None, community.id, {})
+    Path(out).write_bytes(xlsx_bytes(title, headers, rows))
+    click.echo(f"已导出{len(rows)}名党员到 {out}。")
+
+
+# --- PDF rosters (花名册) ------------------------------------------------------------------------
+
+@click.command("roster")
+@click.option("--community", "community_name", required=True, help="社区名称")
+@click.option("--branch", "branch_name", default=None, help="党支部名称")
+@click.option("--group", "group_name", default=None, help="党小组名称（重名时同时指定 --branch）")
+@click.option("--category", type=click.Choice([c.value for c in Category]), default=None,
+              help="党员类别：direct 直管, dual 双管, takeover 接管, assisted 协管")
+@click.option("--building", "building_name", default=None, help="楼栋名称")
+@click.option("--sort", type=click.Choice(["name", "joined", "branch"]), default="name", help="排序")
+@click.option("--columns", default=None, help="要打印的列，逗号分隔，如 gender,id_number,branch")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出的 PDF 文件")
+@click.option("--unmasked", is_flag=True, help="打印完整身份证号（记入操作日志）")
+def roster_command(community_name, branch_name, group_name, category, building_name, sort, columns, out, unmasked):
+    """Print a roster (花名册) of a community to a PDF file; ID numbers masked unless --unmasked."""
+    from .domain import rosters
+    from .models import Branch, Building, PartyGroup
+    from .printing import render_pdf
+
+    if out.suffix.lower() != ".pdf":
+        raise click.ClickException("输出文件名应以 .pdf 结尾。")
+    if not out.resolve().parent.is_dir():
+        raise click.ClickException(f"目录“{out.parent}”不存在，请先创建目录或换一个位置。")
+    community = db.session.scalar(db.select(Community).where(Community.name == community_name))
+    if community is None:
+        raise click.ClickException(f"找不到社区“{community_name}”。")
+
+    def named(model, name, what, *where):
+        found = list(db.session.scalars(db.select(model).where(model.name == name, *where)))
+        if not found:
+            raise click.ClickException(f"{community.name}社区没有名为“{name}”的{what}。")
+        if len(found) > 1:
+            raise click.ClickException(f"{community.name}社区有多个名为“{name}”的{what}，请同时用 --branch 指定党支部。")
+        return found[0]
+
+    branch = named(Branch, branch_name, "党支部", Branch.community_id == community.id) if branch_name else None
+    group = None
+    if group_name:
+        where = [PartyGroup.branch_id == branch.id] if branch else [
+            PartyGroup.branch_id.in_(db.select(Branch.id).where(Branch.community_id == community.id))]
+        group = named(PartyGroup, group_name, "党小组", *where)
+    building = named(Building, building_name, "楼栋", Building.community_id == community.id) if building_name else None
+    keys = [k.strip() for k in columns.split(",")] if columns else None
+    unknown = [k for k in keys or () if k not in rosters.COLUMN_BY_KEY]
+    if unknown:
+        raise click.ClickException(f"未知的列：{', '.join(unknown)}。可用：{', '.join(rosters.COLUMN_BY_KEY)}")
+    try:
+        scope = rosters.resolve_scope(community, branch and branch.id, group and group.id, category,
+                                      building and building.id)
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    data = rosters.build_roster(scope, keys, sort, show_id=unmasked, show_personal=True)
+    if unmasked:
+        rosters.record_unmasked_print(None, community, data.title + "（命令行）")
+        db.session.commit()
+    out.write_bytes(render_pdf("roster.html", **vars(data)))
+    click.echo(f"已生成{data.community_name}{data.title}（{data.count} 人）：{out}")

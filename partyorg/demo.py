@@ -13,6 +13,7 @@ from sqlalchemy import select
 from stdnum.cn import ric, uscc
 from werkzeug.security import generate_password_hash
 
+from .demo_workflow import seed_plans
 from .domain.idnumber import make_number
 from .extensions import db
 from .models import (
@@ -261,6 +262,7 @@ class _Builder:
             if name == "新华":
                 xinhua = place
         self.build_accounts(flagship, xinhua)
+        seed_plans(self.rng, self.today, flagship.community.id)
 
     def build_flagship(self, c: Community) -> _Place:
         place = _Place(c)

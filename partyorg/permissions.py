@@ -272,3 +272,32 @@ def can_work_steps(user: User, community_id: int | None) -> bool:
 
 def can_waive_steps(user: User, community_id: int) -> bool:
     return user.role in (Role.SECRETARY, Role.STAFF) and _in(user, community_id)
+
+
+# --- printouts (printing blueprint) ---------------------------------------------------------
+
+def can_print_roster(user: User, community_id: int, branch_id: int | None = None) -> bool:
+    """Print a roster: the community's viewers any roster; a branch secretary his own branch's only."""
+    if can_view_community(user, community_id):
+        return True
+    return (
+        user.role == Role.BRANCH_SECRETARY
+        and user.branch_id is not None
+        and _in(user, community_id)
+        and branch_id in (None, user.branch_id)
+    )
+
+
+def can_see_roster_personal_data(user: User, community_id: int, branch_id: int | None) -> bool:
+    """Phones and addresses on a roster limited to `branch_id` (None: several branches)."""
+    if user.role in (Role.SECRETARY, Role.STAFF):
+        return _in(user, community_id)
+    return (
+        user.role == Role.BRANCH_SECRETARY and branch_id is not None
+        and user.branch_id == branch_id and _in(user, community_id)
+    )
+
+
+def can_print_unmasked(user: User, community_id: int) -> bool:
+    """Ask for whole ID numbers on a printout (the request is audited)."""
+    return user.role in (Role.SECRETARY, Role.STAFF) and _in(user, community_id)

@@ -41,11 +41,15 @@ def nav_items() -> list[tuple[str, str, str]]:
     if u.role in (Role.SECRETARY, Role.STAFF):
         items += [
             ("社区概况", url_for("communities.show", cid=cid), "communities."),
+            ("待办", url_for("supervision.todo", cid=cid), "supervision."),
             ("党员", url_for("members.index", cid=cid), "members."),
             ("党支部", url_for("org.branches", cid=cid), "org.branch"),
             ("网格", url_for("places.grids", cid=cid), "places.grid"),
             ("楼栋", url_for("places.buildings", cid=cid), "places.building"),
             ("驻区单位", url_for("units.index", cid=cid), "units."),
+            ("大党委", url_for("committee.seats", cid=cid), "committee.seat"),
+            ("共驻共建", url_for("committee.cobuilding", cid=cid), "committee.cobuilding"),
+            ("打印", url_for("printing.roster", cid=cid), "printing."),
         ]
         if perm.can_manage_accounts(u, cid):
             items.append(("账号", url_for("accounts.index", cid=cid), "accounts."))
@@ -53,7 +57,15 @@ def nav_items() -> list[tuple[str, str, str]]:
         items.append(("本支部", url_for("org.branch_show", cid=cid, bid=u.branch_id), "org.branch"))
     elif u.role == Role.LIAISON and u.resident_unit_id:
         items.append(("本单位", url_for("units.show", cid=cid, uid=u.resident_unit_id), "units."))
+        items.append(("共驻共建", url_for("committee.unit_show", cid=cid, uid=u.resident_unit_id), "committee."))
     return items
+
+
+def url_with_args(endpoint: str, **values) -> str:
+    """A URL keeping the current page's filters (not its page number); `values` win."""
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    args.update(values)
+    return url_for(endpoint, **args)
 
 
 def init_app(app: Flask) -> None:
@@ -62,6 +74,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask_id"] = mask_id_number
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["url_with_args"] = url_with_args
 
     @app.context_processor
     def inject():

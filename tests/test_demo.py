@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 from stdnum.cn import uscc
 
 from partyorg.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+from partyorg.domain import stats
+from partyorg.domain import workflow as wf
 from partyorg.domain.idnumber import check_consistent, parse
 from partyorg.extensions import db
 from partyorg.models import (
@@ -26,11 +28,14 @@ from partyorg.models import (
     ResidentUnit,
     Role,
     StairUnit,
+    StepState,
+    SupervisionStep,
+    TakeoverInfo,
     User,
 )
 
 TABLES = (Community, PartyCommittee, Grid, GridOfficer, Building, StairUnit, Branch, PartyGroup, ResidentUnit,
-          Member, User)
+          Member, User, SupervisionStep)
 
 
 def count(model, *where) -> int:
@@ -194,3 +199,93 @@ def test_cli_loads_once(runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0 and "示范数据已存在" in result.output
     assert count(Community) == 6
+
+
+# --- supervision plans (issue 3): every member of 昌盛 at some stage of his plan ----------------
+
+def plan_steps(community) -> dict[int, list[SupervisionStep]]:
+    out: dict[int, list[SupervisionStep]] = {}
+    rows = db.session.scalars(
+        select(SupervisionStep).where(SupervisionStep.community_id == community.id)
+        .order_by(SupervisionStep.member_id, SupervisionStep.seq, SupervisionStep.period_key)
+    )
+    for step in rows:
+        out.setdefault(step.member_id, []).append(step)
+    return out
+
+
+def test_every_changsheng_member_has_an_open_plan(seeded):
+    members = db.session.scalars(select(Member).where(Member.community_id == seeded.id)).all()
+    steps = plan_steps(seeded)
+    assert set(steps) == {m.id for m in members}
+    for m in members:
+        mine = steps[m.id]
+        assert {s.category for s in mine} == {m.category} and {s.plan_no for s in mine} == {1}
+        assert any(s.state == StepState.PENDING for s in mine)
+    # Only 昌盛 has plans.
+    assert count(SupervisionStep, SupervisionStep.community_id != seeded.id) == 0
+
+
+@pytest.mark.parametrize("category", list(Category))
+def test_members_at_every_stage_of_every_plan(seeded, category):
+    one_offs = [d.code for d in wf.plan(category) if not d.recurring and not d.follows]
+    stages = Counter()
+    for steps in plan_steps(seeded).values():
+        if steps[0].category != category:
+            continue
+        pending = [s.step_code for s in steps if s.state == StepState.PENDING and s.step_code in one_offs]
+        stages[pending[0] if pending else "all done"] += 1
+        done = [s for s in steps if s.state == StepState.DONE]
+        assert all(s.done_by_id and s.done_at and s.note for s in done)
+        # Earlier one-off steps are done before later ones.
+        states = [s.state for s in steps if s.step_code in one_offs]
+        assert states == sorted(states, key=lambda st: st != StepState.DONE)
+    assert set(stages) == set(one_offs) | {"all done"}
+    assert stages["all done"] > max(n for code, n in stages.items() if code != "all done")
+
+
+def test_recurring_steps_and_the_feedback_letter(seeded):
+    steps = [s for ss in plan_steps(seeded).values() for s in ss]
+    feedback = [s for s in steps if s.step_code == "feedback"]
+    assert {s.state for s in feedback} == {StepState.DONE, StepState.PENDING}
+    assert all(s.outcome for s in steps if s.step_code in ("evaluation", "appraisal") and s.state == StepState.DONE)
+    assert all(s.hours for s in steps if s.step_code == "service_record" and s.state == StepState.DONE)
+    today = date.today()
+    # This period's instance of every recurring step exists: refreshing adds nothing.
+    assert wf.refresh_recurring(db.session, seeded.id, today) == []
+    assert all(s.due_on >= today for s in steps if s.period_key and s.state == StepState.PENDING
+               and s.step_code != "feedback" and s.step_code != "org_life")
+
+
+def test_demo_to_do_list_is_realistic(seeded):
+    counts = stats.todo_counts(seeded.id, date.today())
+    assert 12 <= counts["overdue"] <= 20
+    assert 8 <= counts["due_soon"] <= 16
+    todo = db.session.scalars(wf.community_todo(seeded.id, date.today())).all()
+    assert {s.category for s in todo} == set(Category)
+
+
+def test_category_data_matches_the_members(seeded):
+    today = date.today()
+    members = db.session.scalars(select(Member).where(Member.community_id == seeded.id)).all()
+    for m in members:
+        info = wf.category_info(m)
+        if m.category == Category.DIRECT:
+            assert info is None
+            continue
+        assert info is not None, m.name
+        if isinstance(info, TakeoverInfo):
+            assert info.reason and info.letter_number and info.letter_valid_days in (10, 30)
+        else:
+            wf.validate_category_info(m, info, today)
+
+
+def test_demo_steps_can_be_acted_on(seeded):
+    secretary = db.session.scalar(select(User).where(User.username == "changsheng_secretary"))
+    today = date.today()
+    overdue = db.session.scalars(wf.community_todo(seeded.id, today)).all()
+    step = next(s for s in overdue if s.category == Category.TAKEOVER and wf.is_overdue(s, today))
+    assert wf.allowed_actions(step, secretary, today) == ["complete", "waive"]
+    wf.apply(step, wf.COMPLETE, secretary, today, note="已办")
+    db.session.commit()
+    assert step.state == StepState.DONE

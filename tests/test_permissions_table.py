@@ -8,7 +8,9 @@ import pytest
 from partyorg import create_app
 from partyorg.models import Role
 
+from .committee_helpers import url_args as cob
 from .conftest import text
+from .supervision_helpers import step_id
 
 D, S, ST, B, L = Role.DISTRICT, Role.SECRETARY, Role.STAFF, Role.BRANCH_SECRETARY, Role.LIAISON
 ALL = {D, S, ST, B, L}
@@ -69,6 +71,77 @@ TABLE = {
     # secretary accounts.
     "/accounts/<int:uid>/edit": ("GET", {S}, lambda s: {"uid": s.users[Role.STAFF].id}),
     "/accounts/<int:uid>/password": ("POST", {S}, lambda s: {"uid": s.users[Role.STAFF].id}),
+    # Supervision (五定): the step is this quarter's 组织生活 check of the branch's direct member.
+    "/c/<int:cid>/todo": ("GET", VIEW, lambda s: args_for(s)),
+    "/todo": ("GET", {S, ST, B}, None),
+    "/c/<int:cid>/steps/<int:sid>/complete": ("GET", {S, ST, B}, lambda s: args_for(s, sid=step_id(s))),
+    "/c/<int:cid>/steps/<int:sid>/waive": ("POST", OFFICE, lambda s: args_for(s, sid=step_id(s))),
+    "/c/<int:cid>/members/<int:mid>/category-info": ("GET", OFFICE, lambda s: args_for(s, mid=s.member.id)),
+    "/c/<int:cid>/members/<int:mid>/category": ("POST", OFFICE, lambda s: args_for(s, mid=s.member.id)),
+    "/c/<int:cid>/members/<int:mid>/plan/open": ("POST", OFFICE, lambda s: args_for(s, mid=s.member.id)),
+    "/c/<int:cid>/plan-settings": ("GET", {S}, lambda s: args_for(s)),
+    # Joint activities: `activity_args` creates (once per test) a submitted activity of the side's
+    # resident unit with one photo; the liaison is that unit's, so he is in scope.
+    "/c/<int:cid>/activities": ("GET", VIEW | {L}, lambda s: args_for(s)),
+    "/c/<int:cid>/activities/new": ("GET", {S, ST, L}, lambda s: args_for(s)),
+    "/c/<int:cid>/activities/<int:aid>": ("GET", VIEW | {L}, lambda s: activity_args(s)),
+    "/c/<int:cid>/activities/<int:aid>/edit": ("GET", {S, ST, L}, lambda s: activity_args(s)),
+    "/c/<int:cid>/activities/<int:aid>/submit": ("POST", {S, ST, L}, lambda s: activity_args(s)),
+    "/c/<int:cid>/activities/<int:aid>/confirm": ("POST", OFFICE, lambda s: activity_args(s)),
+    "/c/<int:cid>/activities/<int:aid>/return": ("POST", OFFICE, lambda s: activity_args(s)),
+    "/c/<int:cid>/activities/<int:aid>/attachments": ("POST", {S, ST, L}, lambda s: activity_args(s)),
+    "/c/<int:cid>/activities/<int:aid>/attachments/<int:fid>": (
+        "GET", VIEW | {L}, lambda s: activity_args(s, with_file=True)),
+    "/c/<int:cid>/activities/<int:aid>/attachments/<int:fid>/thumbnail": (
+        "GET", VIEW | {L}, lambda s: activity_args(s, with_file=True)),
+    "/c/<int:cid>/activities/<int:aid>/attachments/<int:fid>/remove": (
+        "POST", {S, ST, L}, lambda s: activity_args(s, with_file=True)),
+    "/c/<int:cid>/activities/summary": ("GET", VIEW, lambda s: args_for(s)),
+    "/c/<int:cid>/activities/summary.xlsx": ("GET", VIEW, lambda s: args_for(s)),
+    "/activities/summary": ("GET", {D}, None),
+    "/activities/summary.xlsx": ("GET", {D}, None),
+    # The big party committee and co-building: `cob` (tests/committee_helpers.url_args) makes a
+    # concurrent seat held for the side's unit, a pending resource of that unit, a need and a project.
+    "/c/<int:cid>/committee": ("GET", VIEW, lambda s: cob(s)),
+    "/c/<int:cid>/committee.xlsx": ("GET", VIEW, lambda s: cob(s)),
+    "/c/<int:cid>/committee/seats/new": ("GET", {S}, lambda s: cob(s)),
+    "/c/<int:cid>/committee/seats/<int:sid>": ("GET", VIEW | {L}, lambda s: cob(s, sid=1)),
+    "/c/<int:cid>/committee/seats/<int:sid>/terms/new": ("GET", {S}, lambda s: cob(s, sid=1)),
+    "/c/<int:cid>/committee/terms/<int:tid>/end": ("GET", {S}, lambda s: cob(s, tid=1)),
+    "/c/<int:cid>/cobuilding": ("GET", VIEW | {L}, lambda s: cob(s)),
+    "/c/<int:cid>/cobuilding/units/<int:uid>": ("GET", VIEW | {L}, lambda s: cob(s, uid=1)),
+    "/c/<int:cid>/cobuilding/units/<int:uid>/agreement": ("GET", OFFICE, lambda s: cob(s, uid=1)),
+    "/c/<int:cid>/cobuilding/units/<int:uid>/agreement/scan": ("GET", VIEW | {L}, lambda s: cob(s, scan=1)),
+    "/c/<int:cid>/cobuilding/resources": ("GET", VIEW | {L}, lambda s: cob(s)),
+    "/c/<int:cid>/cobuilding/resources/new": ("GET", OFFICE | {L}, lambda s: cob(s)),
+    "/c/<int:cid>/cobuilding/resources/<int:rid>/edit": ("GET", OFFICE | {L}, lambda s: cob(s, rid=1)),
+    "/c/<int:cid>/cobuilding/resources/<int:rid>/confirm": ("POST", OFFICE, lambda s: cob(s, rid=1)),
+    "/c/<int:cid>/cobuilding/needs": ("GET", VIEW | {L}, lambda s: cob(s)),
+    "/c/<int:cid>/cobuilding/needs/new": ("GET", OFFICE, lambda s: cob(s)),
+    "/c/<int:cid>/cobuilding/needs/<int:nid>/edit": ("GET", OFFICE, lambda s: cob(s, nid=1)),
+    "/c/<int:cid>/cobuilding/projects": ("GET", VIEW | {L}, lambda s: cob(s)),
+    "/c/<int:cid>/cobuilding/projects/new": ("GET", OFFICE, lambda s: cob(s)),
+    "/c/<int:cid>/cobuilding/projects/<int:pid>": ("GET", VIEW | {L}, lambda s: cob(s, pid=1)),
+    "/c/<int:cid>/cobuilding/projects/<int:pid>/edit": ("GET", OFFICE, lambda s: cob(s, pid=1)),
+    "/c/<int:cid>/cobuilding/agreements.xlsx": ("GET", VIEW, lambda s: cob(s)),
+    "/c/<int:cid>/cobuilding/resources.xlsx": ("GET", VIEW, lambda s: cob(s)),
+    "/c/<int:cid>/cobuilding/needs.xlsx": ("GET", VIEW, lambda s: cob(s)),
+    "/c/<int:cid>/cobuilding/projects.xlsx": ("GET", VIEW, lambda s: cob(s)),
+    # Printouts (PDF): a branch secretary prints his own branch's roster and members' cards.
+    "/c/<int:cid>/print/roster": ("GET", VIEW | {B}, lambda s: args_for(s)),
+    "/c/<int:cid>/members/<int:mid>/card.pdf": ("GET", VIEW | {B}, lambda s: args_for(s, mid=s.member.id)),
+    "/c/<int:cid>/print/units.pdf": ("GET", VIEW, lambda s: args_for(s)),
+    # Excel exports of the list pages (same rights as the page) and the members import.
+    "/c/<int:cid>/members/export.xlsx": ("GET", VIEW | {B}, lambda s: args_for(s)),
+    "/c/<int:cid>/units/export.xlsx": ("GET", VIEW, lambda s: args_for(s)),
+    "/c/<int:cid>/branches/export.xlsx": ("GET", VIEW, lambda s: args_for(s)),
+    "/c/<int:cid>/grids/export.xlsx": ("GET", VIEW, lambda s: args_for(s)),
+    "/c/<int:cid>/buildings/export.xlsx": ("GET", VIEW, lambda s: args_for(s)),
+    "/c/<int:cid>/accounts/export.xlsx": ("GET", {D, S}, lambda s: args_for(s)),
+    "/c/<int:cid>/members/import": ("POST", OFFICE, lambda s: args_for(s)),
+    "/c/<int:cid>/members/import/template.xlsx": ("GET", OFFICE, lambda s: args_for(s)),
+    "/c/<int:cid>/members/import/confirm": ("POST", OFFICE, lambda s: args_for(s)),
+    "/c/<int:cid>/members/import/problems.xlsx": ("GET", OFFICE, lambda s: args_for(s)),
 }
 #: Open to everyone, logged in or not.
 PUBLIC = {"/login", "/healthz", "/logout", "/static/<path:filename>", "/bootstrap/static/<path:filename>"}
@@ -95,7 +168,10 @@ def build(rule: str, values: dict) -> str:
 
 
 def request(client, method, url):
-    return client.get(url) if method == "GET" else client.post(url, data={})
+    r = client.get(url) if method == "GET" else client.post(url, data={})
+    r.get_data()  # buffer the body, then release a streamed file
+    r.close()
+    return r
 
 
 def user_of(world, role):
@@ -110,7 +186,7 @@ def test_own_scope(client, auth, world, rule, role):
     r = request(client, method, build(rule, values(world.a) if values else {}))
     if role in allowed:
         assert r.status_code in (200, 302), f"{role} {rule}: {r.status_code}"
-        if r.status_code == 200:
+        if r.status_code == 200 and r.mimetype == "text/html":  # files (photos, Excel) are not pages
             assert '<html lang="zh-CN">' in text(r)
     else:
         assert r.status_code == 403, f"{role} {rule}: {r.status_code}"
@@ -132,3 +208,47 @@ def test_anonymous_goes_to_login(client, world, rule):
     r = request(client, method, build(rule, values(world.a) if values else {}))
     assert r.status_code == 302
     assert "/login" in r.headers["Location"]
+
+
+def activity_args(side, with_file=False):
+    """URL values of a submitted joint activity of `side`'s unit (made once per test), with a photo."""
+    import atexit
+    import io
+    import shutil
+    import tempfile
+    from datetime import date, time
+
+    from flask import current_app
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+
+    from partyorg import uploads
+    from partyorg.extensions import db
+    from partyorg.models import ActivityKind, ActivityState, JointActivity, JointActivityAttachment
+
+    if not current_app.config.get("UPLOAD_FOLDER"):
+        folder = tempfile.mkdtemp(prefix="partyorg-perm-")
+        atexit.register(shutil.rmtree, folder, True)
+        current_app.config["UPLOAD_FOLDER"] = folder
+    activity = getattr(side, "_activity", None)
+    if activity is None:
+        activity = JointActivity(
+            community_id=side.community.id, unit_id=side.unit.id, kind=ActivityKind.SECURITY, title="夜间联防巡逻",
+            held_on=date(2026, 3, 1), start_time=time(19), end_time=time(21), place="小区南门", other_count=5,
+            hours=2, state=ActivityState.SUBMITTED,
+        )
+        activity.units = [side.unit]
+        activity.participants = [side.member]
+        png = io.BytesIO()
+        Image.new("RGB", (40, 30), "red").save(png, "PNG")
+        png.seek(0)
+        stored = uploads.store_upload(FileStorage(png, filename="photo.png"))
+        activity.attachments.append(JointActivityAttachment(
+            key=stored.key, mime=stored.mime, size=stored.size, original_name=stored.original_name))
+        db.session.add(activity)
+        db.session.commit()
+        side._activity = activity
+    values = args_for(side, aid=activity.id)
+    if with_file:
+        values["fid"] = activity.attachments[0].id
+    return values

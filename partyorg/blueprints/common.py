@@ -57,64 +57,14 @@ def form_data(form, *names) -> dict:
     return out
 
 
-#: A cell starting with one of these could run as a formula in a spreadsheet (CSV/formula injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _xlsx_cell(value):
-    from datetime import date, datetime
-    from enum import Enum
-
-    if value is None:
-        return ""
-    if isinstance(value, Enum):
-        value = getattr(value, "label", value.value)
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, (int, float, date, datetime)):
-        return value
-    value = str(value)
-    if value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def xlsx_response(filename: str, headers, rows):
-    """An Excel download of one sheet: bold header row, then `rows`; text that looks like a formula is defused."""
+def xlsx_response(filename: str, headers, rows, title: str = "Sheet1"):
+    """An Excel download of one sheet (partyorg.excel writes it: bold header, formula-like text defused)."""
     import io
-    from datetime import date, datetime
 
     from flask import send_file
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Sheet1"
-    sheet.append([_xlsx_cell(h) for h in headers])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    widths = [max(8, len(str(h)) * 2 + 2) for h in headers]
-    for row in rows:
-        values = [_xlsx_cell(v) for v in row]
-        sheet.append(values)
-        for i, v in enumerate(values[: len(widths)]):
-            widths[i] = min(60, max(widths[i], len(str(v)) * 2 if isinstance(v, str) else 12))
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = width
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
+    from ..excel import XLSX_MIME, xlsx_bytes
+
     return send_file(
-        out,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=filename,
+        io.BytesIO(xlsx_bytes(title, headers, rows)), mimetype=XLSX_MIME, as_attachment=True, download_name=filename
     )

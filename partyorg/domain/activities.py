@@ -7,7 +7,7 @@ and a confirmed activity is final. Functions flush; the caller commits.
 from dataclasses import dataclass, field
 from datetime import date, time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -15,11 +15,13 @@ from ..models import (
     ActivityKind,
     ActivityState,
     Category,
+    CobuildingProject,
     Community,
     JointActivity,
     JointActivityAttachment,
     Member,
     MemberStatus,
+    ProjectStatus,
     ResidentUnit,
     Role,
     StepState,
@@ -186,12 +188,27 @@ def _participants(community_id: int, member_ids) -> list[Member]:
     return members
 
 
+def _projects(community_id: int, units: list[ResidentUnit], project_ids) -> list[CobuildingProject]:
+    ids = _ids(project_ids)
+    if not ids:
+        return []
+    projects = list(db.session.scalars(select(CobuildingProject).where(CobuildingProject.id.in_(ids))))
+    if len(projects) != len(ids) or any(p.community_id != community_id for p in projects):
+        raise DomainError("所实施的项目须是本社区的共建项目。", "project_ids")
+    unit_ids = {u.id for u in units}
+    foreign = [p.title for p in projects if p.resident_unit_id not in unit_ids]
+    if foreign:
+        raise DomainError(f"项目“{'、'.join(foreign)}”的承担单位没有参加本活动，请先把该单位列为协办单位。",
+                          "project_ids")
+    return projects
+
+
 def _names(items) -> str:
-    return "、".join(sorted(i.name for i in items))
+    return "、".join(sorted(getattr(i, "name", None) or getattr(i, "title", "") for i in items))
 
 
-def _set_links(actor: User, activity: JointActivity, units, members) -> None:
-    for name, new in (("units", units), ("participants", members)):
+def _set_links(actor: User, activity: JointActivity, units, members, projects) -> None:
+    for name, new in (("units", units), ("participants", members), ("projects", projects)):
         old = getattr(activity, name)
         if {o.id for o in old} != {n.id for n in new}:
             audit.record(actor, activity, "update", name, _names(old), _names(new))
@@ -203,7 +220,7 @@ def _set_links(actor: User, activity: JointActivity, units, members) -> None:
 # --- creating and editing -----------------------------------------------------------------
 
 def create_activity(
-    actor: User, community_id: int, data: dict, unit_id, unit_ids=(), participant_ids=()
+    actor: User, community_id: int, data: dict, unit_id, unit_ids=(), participant_ids=(), project_ids=()
 ) -> JointActivity:
     """Record a new draft activity of `community_id` (a liaison only for his own unit)."""
     if not (_office(actor, community_id) or (actor.role == Role.LIAISON and actor.community_id == community_id)):
@@ -212,11 +229,13 @@ def create_activity(
     owner = _owner_unit(actor, community_id, unit_id)
     units = _units(community_id, owner, unit_ids)
     members = _participants(community_id, participant_ids)
+    projects = _projects(community_id, units, project_ids)
     activity = JointActivity(
         community_id=community_id, unit_id=owner.id, state=ActivityState.DRAFT, created_by_id=actor.id, **clean
     )
     activity.units = units
     activity.participants = members
+    activity.projects = projects
     db.session.add(activity)
     audit.record_create(actor, activity)
     return activity
@@ -230,6 +249,7 @@ def update_activity(
     unit_ids=(),
     participant_ids=(),
     expected_version: int | None = None,
+    project_ids=(),
 ) -> list[str]:
     """Change a draft or returned activity; audit each change."""
     if expected_version is not None and activity.version != expected_version:
@@ -241,9 +261,10 @@ def update_activity(
     owner = _owner_unit(actor, activity.community_id, unit_id)
     units = _units(activity.community_id, owner, unit_ids)
     members = _participants(activity.community_id, participant_ids)
+    projects = _projects(activity.community_id, units, project_ids)
     clean["unit_id"] = owner.id
     changed = audit.apply_changes(actor, activity, clean)
-    _set_links(actor, activity, units, members)
+    _set_links(actor, activity, units, members, projects)
     db.session.flush()
     return changed
 
@@ -442,16 +463,19 @@ def confirmed_in_year(community_ids, year: int) -> list[JointActivity]:
 
 
 def projects_done(community_ids, year: int) -> dict[int, int]:
-    """Co-building projects finished in `year`, per resident unit (empty until that table exists)."""
-    try:
-        from ..models import cobuilding  # noqa: F401  (built by the co-building part)
-    except ImportError:
-        return {}
-    return cobuilding_projects_done(community_ids, year)
-
-
-def cobuilding_projects_done(community_ids, year: int) -> dict[int, int]:
-    return {}
+    """Co-building projects finished in `year`, per resident unit."""
+    stmt = (
+        select(CobuildingProject.resident_unit_id, func.count())
+        .where(
+            CobuildingProject.status == ProjectStatus.DONE,
+            CobuildingProject.finished_on >= date(year, 1, 1),
+            CobuildingProject.finished_on <= date(year, 12, 31),
+        )
+        .group_by(CobuildingProject.resident_unit_id)
+    )
+    if community_ids is not None:
+        stmt = stmt.where(CobuildingProject.community_id.in_(list(community_ids)))
+    return dict(db.session.execute(stmt).all())
 
 
 @dataclass

@@ -150,7 +150,7 @@ def _check_periods(community_id: int, seat: CommitteeSeat | None, post: SeatPost
                 f"{clash.holder}在{_ymd(clash.start_on)}至{_ymd(clash.end_on)}任社区党委书记，同一时间只能有一位书记。",
                 "start_on",
             )
-    low, high = size_limits(community_id)
+    _, high = size_limits(community_id)
     filled = size_on(community_id, start, exclude_seat_id=seat.id if seat else None)
     if filled >= high:
         raise DomainError(

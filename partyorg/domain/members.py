@@ -334,3 +334,36 @@ def search_clause(query: str, may_search_ids: bool):
     if may_search_ids and re.fullmatch(r"[0-9X]{4,18}", tail):
         return or_(by_name, Member.id_number.endswith(tail, autoescape=True))
     return by_name
+
+
+def list_statement(community_id: int, filters: dict, may_search_ids: bool, forced_branch: int | None = None):
+    """The member list's query for the GET filters (q, category, branch, group, building, type, status).
+
+    Unreadable filter values are ignored, as on the list page; `forced_branch` narrows a branch
+    secretary's list to his own branch whatever was asked.
+    """
+    def as_int(name):
+        try:
+            return int(filters.get(name) or 0) or None
+        except (TypeError, ValueError):
+            return None
+
+    stmt = select(Member).where(Member.community_id == community_id)
+    branch_id = forced_branch or as_int("branch")
+    if branch_id:
+        stmt = stmt.where(Member.branch_id == branch_id)
+    if filters.get("category") in Category._value2member_map_:
+        stmt = stmt.where(Member.category == filters["category"])
+    if as_int("group"):
+        stmt = stmt.where(Member.group_id == as_int("group"))
+    if as_int("building"):
+        stmt = stmt.where(Member.building_id == as_int("building"))
+    if filters.get("type") in MemberType._value2member_map_:
+        stmt = stmt.where(Member.member_type == filters["type"])
+    status = filters.get("status") or MemberStatus.ACTIVE.value
+    if status in MemberStatus._value2member_map_:
+        stmt = stmt.where(Member.status == status)
+    query = (filters.get("q") or "").strip()
+    if query:
+        stmt = stmt.where(search_clause(query, may_search_ids))
+    return stmt.order_by(Member.name, Member.id)

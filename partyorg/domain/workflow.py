@@ -264,6 +264,11 @@ def _settings(community_id: int, category: Category) -> dict[str, PlanSetting]:
     return {row.step_code: row for row in rows}
 
 
+def community_settings(community_id: int, category: Category) -> dict[str, PlanSetting]:
+    """The community's settings for one category's plan, by step code."""
+    return _settings(community_id, Category(category))
+
+
 def effective_def(community_id: int, category: Category, code: str) -> StepDef:
     """The step definition with the community's overrides (post, responsible, days) applied."""
     category = Category(category)

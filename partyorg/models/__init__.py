@@ -47,13 +47,13 @@ from .activity import (  # noqa: E402
     JointActivityAttachment,
     joint_activity_participant,
     joint_activity_unit,
+    project_activity,
 )
 
 __all__ += [
     "ActivityKind", "ActivityState", "JointActivity", "JointActivityAttachment",
-    "joint_activity_participant", "joint_activity_unit",
+    "joint_activity_participant", "joint_activity_unit", "project_activity",
 ]
-from .committee import ChosenBy, CommitteeSeat, SeatPost, SeatTerm
 from .cobuilding import (
     CobuildingAgreement,
     CobuildingProject,
@@ -64,8 +64,9 @@ from .cobuilding import (
     ResourceState,
     UnitResource,
 )
+from .committee import ChosenBy, CommitteeSeat, SeatPost, SeatTerm
 
 __all__ += [
-    "ChosenBy", "CommitteeSeat", "SeatPost", "SeatTerm", "CobuildingAgreement", "CobuildingProject",
-    "CommunityNeed", "NeedStatus", "ProjectStatus", "ResourceKind", "ResourceState", "UnitResource",
+    "ChosenBy", "CobuildingAgreement", "CobuildingProject", "CommitteeSeat", "CommunityNeed", "NeedStatus",
+    "ProjectStatus", "ResourceKind", "ResourceState", "SeatPost", "SeatTerm", "UnitResource",
 ]

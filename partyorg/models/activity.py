@@ -2,7 +2,7 @@
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ..extensions import db
 from .base import LabelledEnum, TimestampMixin, VersionedMixin, enum_column, utcnow
@@ -36,6 +36,14 @@ joint_activity_participant = sa.Table(
     db.metadata,
     sa.Column("activity_id", sa.ForeignKey("joint_activity.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("member_id", sa.ForeignKey("member.id"), primary_key=True),
+)
+
+#: Which joint activities carry out which co-building project (共建项目).
+project_activity = sa.Table(
+    "project_activity",
+    db.metadata,
+    sa.Column("project_id", sa.ForeignKey("cobuilding_project.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("activity_id", sa.ForeignKey("joint_activity.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -80,6 +88,11 @@ class JointActivity(VersionedMixin, TimestampMixin, db.Model):
     )
     attachments: Mapped[list["JointActivityAttachment"]] = relationship(
         back_populates="activity", order_by="JointActivityAttachment.id", cascade="all, delete-orphan"
+    )
+    projects: Mapped[list["CobuildingProject"]] = relationship(  # noqa: F821
+        secondary=project_activity,
+        order_by="CobuildingProject.title",
+        backref=backref("activities", order_by="JointActivity.held_on"),
     )
     created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])  # noqa: F821
     reviewed_by: Mapped["User | None"] = relationship(foreign_keys=[reviewed_by_id])  # noqa: F821

@@ -12,7 +12,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import HiddenInput
 
 from ...forms import BaseForm
@@ -33,6 +33,17 @@ class ChineseDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError("请输入正确的日期，例如 2026-11-27。") from None
+
+
+class DateRequired:
+    """Like DataRequired, but keeps the format error when something unreadable was typed."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data is None:
+            raise StopValidation(None if field.process_errors else self.message)
 
 
 class IdsField(SelectMultipleField):
@@ -58,7 +69,7 @@ class ActivityForm(BaseForm):
                        validators=[DataRequired("请选择活动类别。")])
     title = StringField("活动名称", validators=[DataRequired("请填写活动名称。"),
                                             Length(max=100, message="活动名称不能超过100个字。")])
-    held_on = ChineseDateField("活动日期", validators=[DataRequired("请填写活动日期。")])
+    held_on = ChineseDateField("活动日期", validators=[DateRequired("请填写活动日期。")])
     start_time = TimeField("开始时间", validators=[InputRequired("请填写开始时间。")])
     end_time = TimeField("结束时间", validators=[InputRequired("请填写结束时间。")])
     place = StringField("活动地点", validators=[DataRequired("请填写活动地点。"),
@@ -66,6 +77,7 @@ class ActivityForm(BaseForm):
     unit_id = SelectField("主办单位", coerce=int, validate_choice=False, default=0)
     unit_ids = IdsField("协办单位", description="可多选；主办单位自动计入参加单位。")
     participant_ids = IdsField("参加党员", description="从本社区花名册中选择，可多选（按住Ctrl或在手机上点选）。")
+    project_ids = IdsField("所实施的共建项目", description="可选；项目的承担单位须参加本活动。")
     other_count = IntegerField("其他参加人数", default=0,
                                validators=[Optional(), NumberRange(min=0, max=10000, message="其他参加人数应为0至10000人。")],
                                description="群众、单位职工等非本社区党员的人数。")

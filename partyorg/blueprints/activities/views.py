@@ -1,4 +1,5 @@
 """Joint activities (五联): list, record, submit, confirm or return, attachments, yearly summaries."""
+import io
 from datetime import date
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -14,6 +15,7 @@ from ...extensions import db
 from ...models import (
     ActivityKind,
     ActivityState,
+    CobuildingProject,
     Community,
     JointActivity,
     JointActivityAttachment,
@@ -139,6 +141,10 @@ def _fill_choices(form, cid: int) -> None:
         .order_by(Member.name, Member.id)
     ).all()
     form.participant_ids.choices = [(mid, name) for mid, name in names]
+    projects = select(CobuildingProject).where(CobuildingProject.community_id == cid)
+    if _is_liaison():
+        projects = projects.where(CobuildingProject.resident_unit_id == current_user.resident_unit_id)
+    form.project_ids.choices = [(p.id, p.title) for p in db.session.scalars(projects.order_by(CobuildingProject.title))]
 
 
 def _refuse_foreign_unit() -> None:
@@ -172,7 +178,8 @@ def new(cid):
         def action():
             unit_id = current_user.resident_unit_id if _is_liaison() else form.unit_id.data
             created["a"] = rules.create_activity(
-                current_user, cid, _payload(form), unit_id, form.unit_ids.data, form.participant_ids.data
+                current_user, cid, _payload(form), unit_id, form.unit_ids.data, form.participant_ids.data,
+                form.project_ids.data,
             )
 
         if save(form, action):
@@ -220,12 +227,13 @@ def edit(cid, aid):
         form.kind.data = activity.kind.value
         form.unit_ids.data = [u.id for u in activity.units if u.id != activity.unit_id]
         form.participant_ids.data = [m.id for m in activity.participants]
+        form.project_ids.data = [p.id for p in activity.projects]
         form.version.data = activity.version
     if form.validate_on_submit():
         def action():
             unit_id = current_user.resident_unit_id if _is_liaison() else form.unit_id.data
             rules.update_activity(current_user, activity, _payload(form), unit_id, form.unit_ids.data,
-                                  form.participant_ids.data, _version(form))
+                                  form.participant_ids.data, _version(form), form.project_ids.data)
 
         if save(form, action):
             flash("活动已保存。", "success")
@@ -316,7 +324,9 @@ def _attachment(cid: int, aid: int, fid: int) -> JointActivityAttachment:
 
 
 def _send(path, mime: str, name: str, inline: bool) -> Response:
-    response = send_file(path, mimetype=mime, as_attachment=not inline, download_name=name, max_age=0)
+    # Read at once (at most 10 MB): no file handle stays open with the response.
+    data = io.BytesIO(path.read_bytes())
+    response = send_file(data, mimetype=mime, as_attachment=not inline, download_name=name, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -6,7 +6,14 @@ from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...forms import BaseForm
-from ...models import ChosenBy, NeedStatus, ProjectStatus, ResourceKind, ResourceState, SeatPost
+from ...models import (
+    ChosenBy,
+    NeedStatus,
+    ProjectStatus,
+    ResourceKind,
+    ResourceState,
+    SeatPost,
+)
 
 BLANK_INT = (0, "—")
 

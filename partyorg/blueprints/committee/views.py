@@ -1,7 +1,17 @@
 """The big party committee's seats and terms, and the co-building lists."""
+import io
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -137,7 +147,7 @@ def seats_xlsx(cid):
             seat.post, seat.duty, term.holder, org, term.holder_post,
             term.resident_unit.name if term.resident_unit else "", term.start_on, term.end_on, term.chosen_by,
         ])
-    return xlsx_response(f"{community.name}社区党委委员名单-{today:%Y%m%d}.xlsx", headers, rows)
+    return xlsx_response(f"{community.name}社区党委委员名单-{today:%Y%m%d}.xlsx", headers, rows, "委员名单")
 
 
 @bp.route("/c/<int:cid>/committee/seats/new", methods=["GET", "POST"])
@@ -334,8 +344,9 @@ def agreement_scan(cid, uid):
         abort(404)
     if not path.exists():
         abort(404)
+    # Read it whole (at most 10 MB) so that no file handle outlives the response.
     return send_file(
-        path, mimetype=agreement.scan_mime, download_name=agreement.scan_name or "协议扫描件",
+        io.BytesIO(path.read_bytes()), mimetype=agreement.scan_mime, download_name=agreement.scan_name or "协议扫描件",
         as_attachment=agreement.scan_mime != "application/pdf" and not agreement.scan_mime.startswith("image/"),
     )
 
@@ -445,8 +456,9 @@ def resource_confirm(cid, rid):
     resource = get_in_community(UnitResource, rid, cid)
     if save(None, lambda: co.confirm_resource(current_user, resource)):
         flash(f"已确认“{resource.resident_unit.name}”的资源：{resource.description}。", "success")
-    return redirect(request.form.get("back") == "list" and url_for(".resources", cid=cid)
-                    or url_for(".unit_show", cid=cid, uid=resource.resident_unit_id))
+    if request.args.get("back") == "list":
+        return redirect(url_for(".resources", cid=cid))
+    return redirect(url_for(".unit_show", cid=cid, uid=resource.resident_unit_id))
 
 
 # --- needs ----------------------------------------------------------------------------------------
@@ -672,4 +684,4 @@ def cobuilding_xlsx(cid, what):
     perm.require(perm.can_view_community(current_user, cid))
     community = _community(cid)
     title, headers, rows = _EXPORTS[what](cid)
-    return xlsx_response(f"{community.name}社区{title}-{date.today():%Y%m%d}.xlsx", headers, rows)
+    return xlsx_response(f"{community.name}社区{title}-{date.today():%Y%m%d}.xlsx", headers, rows, title)

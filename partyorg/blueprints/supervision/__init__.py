@@ -1,5 +1,9 @@
 from flask import Blueprint
 
-bp = Blueprint("supervision", __name__)
+from ...domain.workflow import period_label
 
-from . import views  # noqa: E402,F401
+bp = Blueprint("supervision", __name__)
+#: 2026年第三季度 etc., for the step titles on any page that includes the plan partial.
+bp.add_app_template_global(period_label, "period_label")
+
+from . import views  # noqa: F401

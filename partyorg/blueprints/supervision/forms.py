@@ -54,7 +54,7 @@ class CompleteStepForm(FlaskForm):
     """办理: the view drops `outcome` and `hours` when the step does not ask for them."""
 
     version = HiddenField()
-    outcome = SelectField("评价结果", choices=[("", "—")] + [(o, o) for o in OUTCOMES])
+    outcome = SelectField("评价结果", choices=[("", "—")] + [(o, o) for o in OUTCOMES], validate_choice=False)
     hours = ChineseDecimalField("服务时长（小时）", places=1,
                          validators=[Optional()], render_kw={"inputmode": "decimal"})
     note = TextAreaField("办理情况", validators=[Length(max=1000, message="办理情况不能超过1000个字。")],
@@ -82,7 +82,7 @@ class DualInfoForm(FlaskForm):
 
 class TakeoverInfoForm(FlaskForm):
     version = HiddenField()
-    reason = SelectField("接管原因", choices=[("", "—")] + TakeoverReason.choices())
+    reason = SelectField("接管原因", choices=[("", "—")] + TakeoverReason.choices(), validate_choice=False)
     origin_org = _text("原组织", TEXT_LIMITS[TakeoverInfo]["origin_org"], description="组织关系从哪里转来")
     letter_number = _text("介绍信编号", TEXT_LIMITS[TakeoverInfo]["letter_number"])
     letter_issuer = _text("介绍信开具单位", TEXT_LIMITS[TakeoverInfo]["letter_issuer"])
@@ -117,7 +117,7 @@ INFO_FORMS = {Category.DUAL: DualInfoForm, Category.TAKEOVER: TakeoverInfoForm, 
 
 class CategoryChangeForm(FlaskForm):
     version = HiddenField()
-    category = SelectField("新的管理类别", choices=[("", "—")] + Category.choices(),
+    category = SelectField("新的管理类别", choices=[("", "—")] + Category.choices(), validate_choice=False,
                            validators=[DataRequired("请选择新的管理类别。")])
     reason = StringField("变更原因", description="如：已再就业，转为在职党员到社区报到",
                          validators=[DataRequired("请填写类别变更原因。"),
@@ -128,7 +128,7 @@ class PlanSettingForm(FlaskForm):
     """One step of one category's plan; the view sets the person choices and placeholders."""
 
     post = _text("岗位", 50)
-    responsible_role = SelectField("责任角色", choices=[])
-    responsible_user_id = SelectField("责任人", coerce=int, choices=[])
+    responsible_role = SelectField("责任角色", choices=[], validate_choice=False)
+    responsible_user_id = SelectField("责任人", coerce=int, choices=[], validate_choice=False)
     days = ChineseIntegerField("时限（日）", validators=[
         Optional(), NumberRange(min=0, max=365, message="时限天数应在0到365日之间。")])

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2b864946cfeb
+Revision ID: 8afaa9b62347
 Revises: 
-Create Date: 2026-11-30 16:19:52.447232
+Create Date: 2026-11-30 16:30:33.830074
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '2b864946cfeb'
+revision = '8afaa9b62347'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -43,6 +43,36 @@ def upgrade():
     )
     with op.batch_alter_table('branch_subtype', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_branch_subtype_community_id'), ['community_id'], unique=False)
+
+    op.create_table('committee_seat',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('post', sa.Enum('secretary', 'deputy', 'concurrent_deputy', 'member', 'concurrent_member', name='seat_post', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('duty', sa.String(length=50), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_committee_seat_community_id_community')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_committee_seat'))
+    )
+    with op.batch_alter_table('committee_seat', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_committee_seat_community_id'), ['community_id'], unique=False)
+
+    op.create_table('community_need',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('open', 'matched', 'met', 'closed', name='need_status', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_community_need_community_id_community')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_community_need'))
+    )
+    with op.batch_alter_table('community_need', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_community_need_community_id'), ['community_id'], unique=False)
 
     op.create_table('grid',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -117,6 +147,28 @@ def upgrade():
     with op.batch_alter_table('building', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_building_community_id'), ['community_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_building_grid_id'), ['grid_id'], unique=False)
+
+    op.create_table('cobuilding_agreement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('resident_unit_id', sa.Integer(), nullable=False),
+    sa.Column('signed_on', sa.Date(), nullable=True),
+    sa.Column('community_signatory', sa.String(length=50), nullable=False),
+    sa.Column('unit_signatory', sa.String(length=50), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('scan_key', sa.String(length=64), nullable=True),
+    sa.Column('scan_mime', sa.String(length=50), nullable=False),
+    sa.Column('scan_name', sa.String(length=200), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_cobuilding_agreement_community_id_community')),
+    sa.ForeignKeyConstraint(['resident_unit_id'], ['resident_unit.id'], name=op.f('fk_cobuilding_agreement_resident_unit_id_resident_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cobuilding_agreement')),
+    sa.UniqueConstraint('resident_unit_id', name=op.f('uq_cobuilding_agreement_resident_unit_id'))
+    )
+    with op.batch_alter_table('cobuilding_agreement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cobuilding_agreement_community_id'), ['community_id'], unique=False)
 
     op.create_table('grid_officer',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -240,6 +292,42 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_entry_community_id'), ['community_id'], unique=False)
         batch_op.create_index('ix_audit_entry_entity', ['entity', 'entity_id'], unique=False)
 
+    op.create_table('joint_activity',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('party_work', 'security', 'welfare', 'needy', 'civility', name='activity_kind', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('start_time', sa.Time(), nullable=False),
+    sa.Column('end_time', sa.Time(), nullable=False),
+    sa.Column('place', sa.String(length=100), nullable=False),
+    sa.Column('other_count', sa.Integer(), nullable=False),
+    sa.Column('hours', sa.Float(), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('state', sa.Enum('draft', 'submitted', 'returned', 'resubmitted', 'confirmed', name='activity_state', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('return_reason', sa.String(length=200), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.Column('reviewed_at', sa.DateTime(), nullable=True),
+    sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('hours >= 0', name=op.f('ck_joint_activity_hours_not_negative')),
+    sa.CheckConstraint('other_count >= 0', name=op.f('ck_joint_activity_other_count_not_negative')),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_joint_activity_community_id_community')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_joint_activity_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['reviewed_by_id'], ['user_account.id'], name=op.f('fk_joint_activity_reviewed_by_id_user_account')),
+    sa.ForeignKeyConstraint(['unit_id'], ['resident_unit.id'], name=op.f('fk_joint_activity_unit_id_resident_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_joint_activity'))
+    )
+    with op.batch_alter_table('joint_activity', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_joint_activity_community_id'), ['community_id'], unique=False)
+        batch_op.create_index('ix_joint_activity_community_state_date', ['community_id', 'state', 'held_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_joint_activity_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_joint_activity_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('member',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
@@ -274,8 +362,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_member_community_id_community')),
     sa.ForeignKeyConstraint(['group_id'], ['party_group.id'], name=op.f('fk_member_group_id_party_group')),
     sa.ForeignKeyConstraint(['stair_unit_id'], ['stair_unit.id'], name=op.f('fk_member_stair_unit_id_stair_unit')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_member')),
-    sa.UniqueConstraint('id_number', name=op.f('uq_member_id_number'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_member'))
     )
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_member_branch_id'), ['branch_id'], unique=False)
@@ -283,9 +370,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_member_category'), ['category'], unique=False)
         batch_op.create_index(batch_op.f('ix_member_community_id'), ['community_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_member_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_member_id_number'), ['id_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_member_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_member_stair_unit_id'), ['stair_unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_member_status'), ['status'], unique=False)
+        batch_op.create_index('uq_member_active_id_number', ['id_number'], unique=True, sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
 
     op.create_table('plan_setting',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -307,6 +396,31 @@ def upgrade():
     with op.batch_alter_table('plan_setting', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_setting_community_id'), ['community_id'], unique=False)
 
+    op.create_table('unit_resource',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('resident_unit_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('venue', 'volunteers', 'funds', 'service', name='resource_kind', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('quantity', sa.String(length=100), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('state', sa.Enum('pending', 'confirmed', 'withdrawn', name='resource_state', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('proposed_by_id', sa.Integer(), nullable=True),
+    sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_unit_resource_community_id_community')),
+    sa.ForeignKeyConstraint(['confirmed_by_id'], ['user_account.id'], name=op.f('fk_unit_resource_confirmed_by_id_user_account')),
+    sa.ForeignKeyConstraint(['proposed_by_id'], ['user_account.id'], name=op.f('fk_unit_resource_proposed_by_id_user_account')),
+    sa.ForeignKeyConstraint(['resident_unit_id'], ['resident_unit.id'], name=op.f('fk_unit_resource_resident_unit_id_resident_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_resource'))
+    )
+    with op.batch_alter_table('unit_resource', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_unit_resource_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_unit_resource_resident_unit_id'), ['resident_unit_id'], unique=False)
+
     op.create_table('assisted_info',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
@@ -323,6 +437,32 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assisted_info')),
     sa.UniqueConstraint('member_id', name=op.f('uq_assisted_info_member_id'))
     )
+    op.create_table('cobuilding_project',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('resident_unit_id', sa.Integer(), nullable=False),
+    sa.Column('resource_id', sa.Integer(), nullable=True),
+    sa.Column('need_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('status', sa.Enum('preparing', 'ongoing', 'done', name='project_status', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('started_on', sa.Date(), nullable=True),
+    sa.Column('finished_on', sa.Date(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_cobuilding_project_community_id_community')),
+    sa.ForeignKeyConstraint(['need_id'], ['community_need.id'], name=op.f('fk_cobuilding_project_need_id_community_need')),
+    sa.ForeignKeyConstraint(['resident_unit_id'], ['resident_unit.id'], name=op.f('fk_cobuilding_project_resident_unit_id_resident_unit')),
+    sa.ForeignKeyConstraint(['resource_id'], ['unit_resource.id'], name=op.f('fk_cobuilding_project_resource_id_unit_resource')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cobuilding_project'))
+    )
+    with op.batch_alter_table('cobuilding_project', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cobuilding_project_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cobuilding_project_need_id'), ['need_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cobuilding_project_resident_unit_id'), ['resident_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cobuilding_project_resource_id'), ['resource_id'], unique=False)
+
     op.create_table('dual_info',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
@@ -337,6 +477,63 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dual_info')),
     sa.UniqueConstraint('member_id', name=op.f('uq_dual_info_member_id'))
     )
+    op.create_table('joint_activity_attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('activity_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=32), nullable=False),
+    sa.Column('mime', sa.String(length=50), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('original_name', sa.String(length=200), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['joint_activity.id'], name=op.f('fk_joint_activity_attachment_activity_id_joint_activity'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_joint_activity_attachment_uploaded_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_joint_activity_attachment')),
+    sa.UniqueConstraint('key', name=op.f('uq_joint_activity_attachment_key'))
+    )
+    with op.batch_alter_table('joint_activity_attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_joint_activity_attachment_activity_id'), ['activity_id'], unique=False)
+
+    op.create_table('joint_activity_participant',
+    sa.Column('activity_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['joint_activity.id'], name=op.f('fk_joint_activity_participant_activity_id_joint_activity'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_joint_activity_participant_member_id_member')),
+    sa.PrimaryKeyConstraint('activity_id', 'member_id', name=op.f('pk_joint_activity_participant'))
+    )
+    op.create_table('joint_activity_unit',
+    sa.Column('activity_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['joint_activity.id'], name=op.f('fk_joint_activity_unit_activity_id_joint_activity'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['resident_unit.id'], name=op.f('fk_joint_activity_unit_unit_id_resident_unit')),
+    sa.PrimaryKeyConstraint('activity_id', 'unit_id', name=op.f('pk_joint_activity_unit'))
+    )
+    op.create_table('seat_term',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('seat_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=True),
+    sa.Column('holder_name', sa.String(length=50), nullable=False),
+    sa.Column('holder_org', sa.String(length=100), nullable=False),
+    sa.Column('holder_post', sa.String(length=50), nullable=False),
+    sa.Column('resident_unit_id', sa.Integer(), nullable=True),
+    sa.Column('chosen_by', sa.Enum('elected', 'coopted', name='seat_chosen_by', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('start_on', sa.Date(), nullable=False),
+    sa.Column('end_on', sa.Date(), nullable=False),
+    sa.Column('end_reason', sa.String(length=200), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('end_on >= start_on', name=op.f('ck_seat_term_term_ends_after_start')),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_seat_term_member_id_member')),
+    sa.ForeignKeyConstraint(['resident_unit_id'], ['resident_unit.id'], name=op.f('fk_seat_term_resident_unit_id_resident_unit')),
+    sa.ForeignKeyConstraint(['seat_id'], ['committee_seat.id'], name=op.f('fk_seat_term_seat_id_committee_seat')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_seat_term'))
+    )
+    with op.batch_alter_table('seat_term', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_seat_term_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_seat_term_resident_unit_id'), ['resident_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_seat_term_seat_id'), ['seat_id'], unique=False)
+
     op.create_table('supervision_step',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
@@ -398,11 +595,19 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_takeover_info')),
     sa.UniqueConstraint('member_id', name=op.f('uq_takeover_info_member_id'))
     )
+    op.create_table('project_activity',
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('activity_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['joint_activity.id'], name=op.f('fk_project_activity_activity_id_joint_activity'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['cobuilding_project.id'], name=op.f('fk_project_activity_project_id_cobuilding_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('project_id', 'activity_id', name=op.f('pk_project_activity'))
+    )
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('project_activity')
     op.drop_table('takeover_info')
     with op.batch_alter_table('supervision_step', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_supervision_step_state'))
@@ -413,16 +618,42 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_supervision_step_community_id'))
 
     op.drop_table('supervision_step')
+    with op.batch_alter_table('seat_term', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_seat_term_seat_id'))
+        batch_op.drop_index(batch_op.f('ix_seat_term_resident_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_seat_term_member_id'))
+
+    op.drop_table('seat_term')
+    op.drop_table('joint_activity_unit')
+    op.drop_table('joint_activity_participant')
+    with op.batch_alter_table('joint_activity_attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_joint_activity_attachment_activity_id'))
+
+    op.drop_table('joint_activity_attachment')
     op.drop_table('dual_info')
+    with op.batch_alter_table('cobuilding_project', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cobuilding_project_resource_id'))
+        batch_op.drop_index(batch_op.f('ix_cobuilding_project_resident_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_cobuilding_project_need_id'))
+        batch_op.drop_index(batch_op.f('ix_cobuilding_project_community_id'))
+
+    op.drop_table('cobuilding_project')
     op.drop_table('assisted_info')
+    with op.batch_alter_table('unit_resource', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_unit_resource_resident_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_unit_resource_community_id'))
+
+    op.drop_table('unit_resource')
     with op.batch_alter_table('plan_setting', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_setting_community_id'))
 
     op.drop_table('plan_setting')
     with op.batch_alter_table('member', schema=None) as batch_op:
+        batch_op.drop_index('uq_member_active_id_number', sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
         batch_op.drop_index(batch_op.f('ix_member_status'))
         batch_op.drop_index(batch_op.f('ix_member_stair_unit_id'))
         batch_op.drop_index(batch_op.f('ix_member_name'))
+        batch_op.drop_index(batch_op.f('ix_member_id_number'))
         batch_op.drop_index(batch_op.f('ix_member_group_id'))
         batch_op.drop_index(batch_op.f('ix_member_community_id'))
         batch_op.drop_index(batch_op.f('ix_member_category'))
@@ -430,6 +661,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_member_branch_id'))
 
     op.drop_table('member')
+    with op.batch_alter_table('joint_activity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_joint_activity_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_joint_activity_state'))
+        batch_op.drop_index('ix_joint_activity_community_state_date')
+        batch_op.drop_index(batch_op.f('ix_joint_activity_community_id'))
+
+    op.drop_table('joint_activity')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entry_entity')
         batch_op.drop_index(batch_op.f('ix_audit_entry_community_id'))
@@ -461,6 +699,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_grid_officer_grid_id'))
 
     op.drop_table('grid_officer')
+    with op.batch_alter_table('cobuilding_agreement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cobuilding_agreement_community_id'))
+
+    op.drop_table('cobuilding_agreement')
     with op.batch_alter_table('building', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_building_grid_id'))
         batch_op.drop_index(batch_op.f('ix_building_community_id'))
@@ -475,6 +717,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_grid_community_id'))
 
     op.drop_table('grid')
+    with op.batch_alter_table('community_need', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_community_need_community_id'))
+
+    op.drop_table('community_need')
+    with op.batch_alter_table('committee_seat', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_committee_seat_community_id'))
+
+    op.drop_table('committee_seat')
     with op.batch_alter_table('branch_subtype', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_branch_subtype_community_id'))
 

@@ -1,0 +1,6 @@
+"""Excel downloads of the list pages and the members import."""
+from flask import Blueprint
+
+bp = Blueprint("exports", __name__)
+
+from . import views  # noqa: F401

@@ -1,0 +1,121 @@
+import io
+from datetime import date
+from urllib.parse import quote
+
+from flask import render_template, request, send_file
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ... import permissions as perm
+from ...domain import rosters
+from ...domain.errors import DomainError
+from ...extensions import db
+from ...models import Branch, Building, Community, Member, OrgStatus, PartyGroup
+from ...printing import render_pdf
+from ..common import get_in_community
+from . import bp
+from .forms import RosterForm
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def pdf_response(data: bytes, filename: str, fallback: str):
+    """A PDF download: the Chinese name as filename*=UTF-8''..., `fallback` for old browsers."""
+    response = send_file(io.BytesIO(data), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    response.headers["Cache-Control"] = "no-store"  # printouts carry personal data
+    return response
+
+
+def _fill_choices(form: RosterForm, cid: int, own_branch: int | None) -> None:
+    stmt = select(Branch).where(Branch.community_id == cid, Branch.status == OrgStatus.ACTIVE)
+    if own_branch:
+        stmt = select(Branch).where(Branch.id == own_branch)
+    branches = list(db.session.scalars(stmt.order_by(Branch.name)))
+    groups = list(db.session.scalars(
+        select(PartyGroup)
+        .where(PartyGroup.branch_id.in_([b.id for b in branches]), PartyGroup.status == OrgStatus.ACTIVE)
+        .options(selectinload(PartyGroup.branch))
+        .order_by(PartyGroup.branch_id, PartyGroup.name)
+    )) if branches else []
+    buildings = db.session.scalars(select(Building).where(Building.community_id == cid).order_by(Building.name))
+    form.branch.choices = ([] if own_branch else [("", "全部")]) + [(str(b.id), b.name) for b in branches]
+    form.group.choices = [("", "全部")] + [(str(g.id), f"{g.branch.name} · {g.name}") for g in groups]
+    form.building.choices = [("", "全部")] + [(str(b.id), b.name) for b in buildings]
+
+
+@bp.route("/c/<int:cid>/print/roster")
+@login_required
+def roster(cid):
+    perm.require(perm.can_print_roster(current_user, cid))
+    community = db.get_or_404(Community, cid)
+    own_branch = None if perm.can_view_community(current_user, cid) else current_user.branch_id
+    may_unmask = perm.can_print_unmasked(current_user, cid)
+    form = RosterForm(formdata=request.args if request.args else None)
+    _fill_choices(form, cid, own_branch)
+    if own_branch:
+        perm.require(_int(form.branch.data) in (None, own_branch))
+        form.branch.data = str(own_branch)
+    if not may_unmask:
+        perm.require(not form.unmasked.data)
+    if request.args.get("download") and form.validate():
+        try:
+            scope = rosters.resolve_scope(community, _int(form.branch.data), _int(form.group.data),
+                                          form.category.data, _int(form.building.data))
+        except DomainError as err:
+            field = getattr(form, err.field)
+            field.errors = list(field.errors) + [err.message]
+        else:
+            branch_id = rosters.scope_branch_id(scope)
+            perm.require(perm.can_print_roster(current_user, cid, branch_id))
+            unmasked = bool(form.unmasked.data and may_unmask)
+            data = rosters.build_roster(
+                scope, form.columns.data, form.sort.data, show_id=unmasked,
+                show_personal=perm.can_see_roster_personal_data(current_user, cid, branch_id),
+            )
+            if unmasked and "id_number" in rosters.clean_columns(form.columns.data):
+                rosters.record_unmasked_print(current_user, community, data.title)
+                db.session.commit()
+            pdf = render_pdf("roster.html", **vars(data))
+            return pdf_response(pdf, f"{data.community_name}{data.title}_{data.printed_on:%Y%m%d}.pdf",
+                                f"roster_{data.printed_on:%Y%m%d}.pdf")
+    return render_template("printing/roster.html", community=community, form=form, may_unmask=may_unmask)
+
+
+@bp.route("/c/<int:cid>/members/<int:mid>/card.pdf")
+@login_required
+def member_card(cid, mid):
+    # Who may not list members gets 403 before learning whether the record exists.
+    perm.require(perm.can_list_members(current_user, cid) or perm.can_list_branch_members(current_user, cid))
+    member = get_in_community(Member, mid, cid)
+    perm.require(perm.can_view_member(current_user, member))
+    unmasked = request.args.get("unmasked") == "1"
+    if unmasked:
+        perm.require(perm.can_see_id_number(current_user, member) and perm.can_print_unmasked(current_user, cid))
+    data = rosters.build_card(member, show_id=unmasked,
+                              show_personal=perm.can_see_personal_data(current_user, member))
+    if unmasked:
+        rosters.record_unmasked_print(current_user, member, data.title)
+        db.session.commit()
+    pdf = render_pdf("card.html", **vars(data))
+    return pdf_response(pdf, f"{data.community_name}党员档案卡_{member.name}_{data.printed_on:%Y%m%d}.pdf",
+                        f"member_card_{member.id}.pdf")
+
+
+@bp.route("/c/<int:cid>/print/units.pdf")
+@login_required
+def units(cid):
+    perm.require(perm.can_view_community(current_user, cid))
+    community = db.get_or_404(Community, cid)
+    data = rosters.build_units(community, show_phones=perm.can_see_officer_phones(current_user, cid))
+    pdf = render_pdf("units.html", **data)
+    return pdf_response(pdf, f"{data['community_name']}驻区单位名册_{date.today():%Y%m%d}.pdf",
+                        f"units_{date.today():%Y%m%d}.pdf")
