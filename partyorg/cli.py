@@ -2,7 +2,8 @@
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .domain import accounts
 from .domain.errors import DomainError
@@ -83,6 +84,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_template_command)
     app.cli.add_command(export_members_command)
     app.cli.add_command(workflow_refresh_command)
+    app.cli.add_command(print_committee_command)
+    app.cli.add_command(print_feedback_letter_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 # --- Excel: members import and export ---------------------------------------------------------
@@ -224,3 +229,103 @@ def roster_command(community_name, branch_name, group_name, category, building_n
         db.session.commit()
     out.write_bytes(render_pdf("roster.html", **vars(data)))
     click.echo(f"已生成{data.community_name}{data.title}（{data.count} 人）：{out}")
+
+
+# --- Backup and restore --------------------------------------------------------------------------
+
+def _echo_counts(counts: dict[str, int]) -> None:
+    click.echo(f"共 {len(counts)} 张表，{sum(counts.values())} 行：")
+    for table, n in counts.items():
+        click.echo(f"  {table:<28}{n} 行")
+
+
+def _human_size(size: int) -> str:
+    for unit in ("字节", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size} {unit}" if unit == "字节" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
+@click.command("backup")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="备份文件路径")
+@click.option("--force", is_flag=True, help="覆盖已存在的备份文件")
+@with_appcontext
+def backup_command(out, force):
+    """Write a consistent snapshot of the database while the app runs (SQLite backup API or pg_dump)."""
+    from . import backup
+
+    try:
+        report = backup.backup(current_app._get_current_object(), out, force=force)
+    except backup.BackupError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(f"已备份到 {report.path}（{_human_size(report.size)}）。")
+    _echo_counts(report.counts)
+    click.echo("备份文件含党员个人信息，请妥善保管。")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="覆盖当前数据库中的全部数据")
+@with_appcontext
+def restore_command(file, force):
+    """Replace the database by a backup; a database that holds data is overwritten only with --force."""
+    from . import backup
+
+    try:
+        report = backup.restore(current_app._get_current_object(), file, force=force)
+    except backup.BackupError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(f"已从 {report.path} 恢复数据库。")
+    _echo_counts(report.counts)
+    if report.needs_upgrade:
+        click.echo("备份的数据库版本早于本程序，请运行 flask --app partyorg db upgrade。")
+
+
+# --- committee composition and feedback letters -------------------------------------------------
+
+def _pdf_out(out: Path) -> None:
+    if out.suffix.lower() != ".pdf":
+        raise click.ClickException("输出文件名应以 .pdf 结尾。")
+    if not out.resolve().parent.is_dir():
+        raise click.ClickException(f"目录“{out.parent}”不存在，请先创建目录或换一个位置。")
+
+
+@click.command("print-committee")
+@click.option("--community", "community_name", required=True, help="社区名称")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出的 PDF 文件")
+def print_committee_command(community_name, out):
+    """Print the big party committee's composition (委员名单) to a PDF file."""
+    from .domain import letters
+    from .printing import render_pdf
+
+    _pdf_out(out)
+    community = _community_named(community_name)
+    data = letters.build_committee(community)
+    out.write_bytes(render_pdf("committee.html", **data))
+    click.echo(f"已生成{data['title']}（现有委员 {data['size']} 人）：{out}")
+
+
+@click.command("print-feedback-letter")
+@click.option("--community", "community_name", required=True, help="社区名称")
+@click.option("--member-id", "member_id", required=True, type=int, help="协管党员的编号（党员页面地址中的数字）")
+@click.option("--year", "year", required=True, help="反馈的年度，如 2026")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出的 PDF 文件")
+def print_feedback_letter_command(community_name, member_id, year, out):
+    """Print the yearly feedback letter (反馈函) for an in-service member to his employer's party organisation."""
+    from .domain import letters
+    from .models import Member
+    from .printing import render_pdf
+
+    _pdf_out(out)
+    community = _community_named(community_name)
+    member = db.session.get(Member, member_id)
+    if member is None or member.community_id != community.id:
+        raise click.ClickException(f"{community.name}社区没有编号为{member_id}的党员。")
+    try:
+        letters.assisted_info(member)
+        data = letters.build_feedback_letter(member, letters.parse_year(year, member))
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    out.write_bytes(render_pdf("feedback_letter.html", **vars(data)))
+    click.echo(f"已生成{data.title}：{out}")

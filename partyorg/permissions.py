@@ -301,3 +301,8 @@ def can_see_roster_personal_data(user: User, community_id: int, branch_id: int |
 def can_print_unmasked(user: User, community_id: int) -> bool:
     """Ask for whole ID numbers on a printout (the request is audited)."""
     return user.role in (Role.SECRETARY, Role.STAFF) and _in(user, community_id)
+
+
+def can_print_assisted_letters(user: User, community_id: int) -> bool:
+    """Report slip receipts and feedback letters to in-service members' employers (signed by the office)."""
+    return user.role in (Role.SECRETARY, Role.STAFF) and _in(user, community_id)

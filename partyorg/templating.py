@@ -49,13 +49,17 @@ def nav_items() -> list[tuple[str, str, str]]:
             ("驻区单位", url_for("units.index", cid=cid), "units."),
             ("大党委", url_for("committee.seats", cid=cid), "committee.seat"),
             ("共驻共建", url_for("committee.cobuilding", cid=cid), "committee.cobuilding"),
+            ("联建活动", url_for("activities.index", cid=cid), "activities."),
             ("打印", url_for("printing.roster", cid=cid), "printing."),
         ]
         if perm.can_manage_accounts(u, cid):
             items.append(("账号", url_for("accounts.index", cid=cid), "accounts."))
     elif u.role == Role.BRANCH_SECRETARY and u.branch_id:
         items.append(("本支部", url_for("org.branch_show", cid=cid, bid=u.branch_id), "org.branch"))
+        items.append(("我的待办", url_for("supervision.my_todo"), "supervision."))
+        items.append(("本支部党员", url_for("members.index", cid=cid), "members."))
     elif u.role == Role.LIAISON and u.resident_unit_id:
+        items.append(("联建活动", url_for("activities.index", cid=cid), "activities."))
         items.append(("本单位", url_for("units.show", cid=cid, uid=u.resident_unit_id), "units."))
         items.append(("共驻共建", url_for("committee.unit_show", cid=cid, uid=u.resident_unit_id), "committee."))
     return items

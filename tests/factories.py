@@ -42,8 +42,10 @@ def _next() -> int:
 
 
 def id_number(birth: date = date(1960, 5, 17), male: bool = True) -> str:
-    n = _next() % 500
-    return make_number("620202", birth, n * 2 + (1 if male else 0))
+    """A valid number, unique within the test process (area code and sequence both vary)."""
+    n = _next()
+    area = str(620201 + (n // 500) % 90)
+    return make_number(area, birth, (n % 500) * 2 + (1 if male else 0))
 
 
 def member(community, **kw) -> Member:

@@ -136,3 +136,25 @@ def test_healthz_503_when_database_unreachable(tmp_path):
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db"})
     r = app.test_client().get("/healthz")
     assert r.status_code == 503
+
+
+@pytest.mark.parametrize("role,lands_on", [
+    (Role.BRANCH_SECRETARY, "/branches/"),
+    (Role.LIAISON, "/activities"),
+])
+def test_home_sends_narrow_roles_to_their_own_page(client, auth, world, role, lands_on):
+    auth.login(world.a.users[role])
+    r = client.get("/")
+    assert r.status_code == 302
+    assert lands_on in r.headers["Location"]
+
+
+def test_navigation_follows_the_role(client, auth, world):
+    auth.login(world.a.users[Role.STAFF])
+    page = text(client.get("/"))
+    for label in ("待办", "党员", "党支部", "驻区单位", "大党委", "联建活动"):
+        assert f">{label}</a>" in page
+    assert ">账号</a>" not in page
+    auth.login(world.a.users[Role.LIAISON])
+    page = text(client.get("/c/%d/activities" % world.a.community.id))
+    assert ">联建活动</a>" in page and ">党员</a>" not in page

@@ -142,6 +142,11 @@ TABLE = {
     "/c/<int:cid>/members/import/template.xlsx": ("GET", OFFICE, lambda s: args_for(s)),
     "/c/<int:cid>/members/import/confirm": ("POST", OFFICE, lambda s: args_for(s)),
     "/c/<int:cid>/members/import/problems.xlsx": ("GET", OFFICE, lambda s: args_for(s)),
+    # Committee composition, report-in roster, and the letters about an assisted member (report-in recorded).
+    "/c/<int:cid>/print/committee.pdf": ("GET", VIEW, lambda s: args_for(s)),
+    "/c/<int:cid>/print/report-in.pdf": ("GET", VIEW, lambda s: args_for(s)),
+    "/c/<int:cid>/members/<int:mid>/report-receipt.pdf": ("GET", OFFICE, lambda s: assisted_args(s)),
+    "/c/<int:cid>/members/<int:mid>/feedback-letter.pdf": ("GET", OFFICE, lambda s: assisted_args(s)),
 }
 #: Open to everyone, logged in or not.
 PUBLIC = {"/login", "/healthz", "/logout", "/static/<path:filename>", "/bootstrap/static/<path:filename>"}
@@ -212,10 +217,10 @@ def test_anonymous_goes_to_login(client, world, rule):
 
 def activity_args(side, with_file=False):
     """URL values of a submitted joint activity of `side`'s unit (made once per test), with a photo."""
-    import atexit
     import io
     import shutil
     import tempfile
+    import weakref
     from datetime import date, time
 
     from flask import current_app
@@ -224,11 +229,17 @@ def activity_args(side, with_file=False):
 
     from partyorg import uploads
     from partyorg.extensions import db
-    from partyorg.models import ActivityKind, ActivityState, JointActivity, JointActivityAttachment
+    from partyorg.models import (
+        ActivityKind,
+        ActivityState,
+        JointActivity,
+        JointActivityAttachment,
+    )
 
     if not current_app.config.get("UPLOAD_FOLDER"):
         folder = tempfile.mkdtemp(prefix="partyorg-perm-")
-        atexit.register(shutil.rmtree, folder, True)
+        # Removed with this test's app (or at exit at the latest).
+        weakref.finalize(current_app._get_current_object(), shutil.rmtree, folder, True)
         current_app.config["UPLOAD_FOLDER"] = folder
     activity = getattr(side, "_activity", None)
     if activity is None:
@@ -252,3 +263,20 @@ def activity_args(side, with_file=False):
     if with_file:
         values["fid"] = activity.attachments[0].id
     return values
+
+
+def assisted_args(side):
+    """URL values of the side's assisted member, with his report-in recorded (once per test)."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from partyorg.extensions import db
+    from partyorg.models import AssistedInfo
+
+    member = side.other_member
+    if db.session.scalar(select(AssistedInfo).where(AssistedInfo.member_id == member.id)) is None:
+        db.session.add(AssistedInfo(member_id=member.id, employer="市人民医院", employer_party_org="市人民医院党委",
+                                    reported_on=date(2025, 3, 1)))
+        db.session.commit()
+    return args_for(side, mid=member.id)

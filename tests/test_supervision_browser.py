@@ -46,3 +46,11 @@ def test_secretary_completes_overdue_step(browser, todo_server, viewport):
     page.click("text=确认办理")
     page.wait_for_selector("text=已办理：接管待办人 · 接管登记")
     assert page.locator("tr", has_text="逾期4天").count() == 0
+    page.goto(todo_server.url + "/c/1/todo")
+    assert page.locator("tr", has_text="接管待办人").filter(has_text="接管登记").count() == 0
+    # ... and the member's history records who did it, with the note
+    member_link = todo_server.url + "/c/1/members?q=接管待办人"
+    page.goto(member_link)
+    page.click("a:text('接管待办人')")
+    history = page.locator("table", has_text="管理步骤：")
+    assert "管理步骤：" in history.inner_text() and "已登记：下岗失业" in history.inner_text()

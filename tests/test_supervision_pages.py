@@ -1,5 +1,6 @@
 """The supervision pages: to-do lists, acting on steps, category data and change, plan settings."""
 from datetime import date, timedelta
+from itertools import count
 
 import pytest
 from flask import render_template_string
@@ -8,6 +9,7 @@ from sqlalchemy import event, func, select
 from partyorg.blueprints.supervision.views import plan_context
 from partyorg.domain import stats
 from partyorg.domain import workflow as wf
+from partyorg.domain.idnumber import make_number
 from partyorg.extensions import db
 from partyorg.models import (
     AuditEntry,
@@ -36,9 +38,15 @@ def staff(world):
     return world.a.users[Role.STAFF]
 
 
+_numbers = count()
+
+
 def new_member(world, category=Category.DIRECT, side=None, **kw):
     side = side or world.a
     kw.setdefault("branch_id", side.branch.id)
+    # Our own ID numbers (another area code), so these tests do not use up the factories' sequence.
+    n = next(_numbers)
+    kw.setdefault("id_number", make_number("620201", date(1962, 3, 8) + timedelta(days=n // 500), n % 500 * 2 + 1))
     member = factories.member(side.community, category=category, **kw)
     open_plan(side, member)
     return member

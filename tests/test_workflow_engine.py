@@ -1,5 +1,5 @@
 """The supervision workflow (五定), state by state, with a fixed clock."""
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -769,3 +769,20 @@ def test_periods(key, bounds, following, label):
     assert wf.period_bounds(key) == bounds
     assert wf.next_period_key(key) == following
     assert wf.period_label(key) == label
+
+
+def test_letter_valid_at_transfer_in_stays_acceptable_on_later_edits(world):
+    """The letter is checked against the day the relationship came in, not against every later edit."""
+    member = new_member(world, Category.TAKEOVER)
+    issued = TODAY - D(5)
+    wf.save_category_info(member, takeover_data(letter_issued_on=issued, letter_valid_days=10), staff(world), TODAY)
+    wf.open_plan(member, staff(world), TODAY)
+    transfer = step(member, "transfer_in")
+    transfer.state = StepState.DONE
+    transfer.done_at = datetime.combine(TODAY, datetime.min.time())
+    db.session.flush()
+    later = TODAY + D(200)
+    info = wf.save_category_info(member, takeover_data(letter_issued_on=issued, letter_valid_days=10,
+                                                       origin_org="嘉峪关市某厂党总支"), staff(world), later)
+    assert info.origin_org == "嘉峪关市某厂党总支"
+    assert info.letter_expiry_override is False

@@ -481,8 +481,6 @@ def preview_file(actor, community_id: int, data: bytes, allow_update: bool = Fal
 def apply(actor, community_id: int, preview: Preview, file_name: str = "", sha256: str = "",
           today: date | None = None) -> dict:
     """Write a clean preview (flushes; the caller commits once, so it is all or nothing)."""
-    from . import workflow
-
     if not preview.ok:
         raise DomainError("导入数据有问题，未写入任何记录。")
     today = today or date.today()
@@ -491,8 +489,8 @@ def apply(actor, community_id: int, preview: Preview, file_name: str = "", sha25
         return counts  # the same file again: nothing to write, not even the import record
     for plan in preview.rows:
         if plan.action == NEW:
-            member = members.create_member(actor, community_id, plan.data, today=today)
-            workflow.open_plan(member, actor, today)
+            # create_member opens the member's supervision plan too
+            members.create_member(actor, community_id, plan.data, today=today)
         elif plan.action == UPDATE:
             members.update_member(actor, plan.member, plan.data, plan.member.version, today=today)
     community = db.session.get(Community, community_id)

@@ -2,17 +2,19 @@
 import re
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from ..extensions import db
 from ..models import (
     EDUCATION_CHOICES,
+    AssistedInfo,
     AuditEntry,
     Branch,
     Building,
     Category,
+    DualInfo,
     Gender,
     Member,
     MemberStatus,
@@ -20,8 +22,10 @@ from ..models import (
     OrgStatus,
     PartyGroup,
     StairUnit,
+    SupervisionStep,
+    TakeoverInfo,
 )
-from . import audit, idnumber
+from . import audit, idnumber, workflow
 from .errors import DomainError, StaleEdit
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -233,6 +237,7 @@ def create_member(actor, community_id: int, data: dict, today: date | None = Non
     member = Member(community_id=community_id, status=MemberStatus.ACTIVE, **values)
     db.session.add(member)
     audit.record_create(actor, member)
+    workflow.open_plan(member, actor, today or date.today())
     return member
 
 
@@ -241,7 +246,13 @@ def update_member(actor, member: Member, data: dict, expected_version: int | Non
     if expected_version is not None and member.version != expected_version:
         raise StaleEdit()
     values = check(actor, member.community_id, data, member=member, today=today)
-    return audit.apply_changes(actor, member, values, expected_version)
+    new_category = values.pop("category", member.category)
+    changed = audit.apply_changes(actor, member, values, expected_version)
+    if new_category != member.category:
+        # A category change closes the old plan and opens the new one, as on the plan page.
+        workflow.change_category(member, new_category, actor, today or date.today(), "修改档案时变更管理类别")
+        changed.append("category")
+    return changed
 
 
 def change_status(actor, member: Member, status, on: date | None, reason: str,
@@ -271,6 +282,7 @@ def change_status(actor, member: Member, status, on: date | None, reason: str,
         if old != new:
             setattr(member, field, new)
             audit.record(actor, member, "status", field, old, new)
+    workflow.close_plan(member, actor, f"{status.label}：{reason}")
     db.session.flush()
 
 
@@ -281,11 +293,27 @@ def reveal_id_number(actor, member: Member) -> str:
     return member.id_number
 
 
+#: What an audit row of a related record is about, in the member's history.
+HISTORY_ITEMS = {"dual_info": "双管信息", "takeover_info": "接管信息", "assisted_info": "协管信息"}
+
+
 def history(member: Member, show_personal: bool) -> list[dict]:
     """The member's audit trail, newest first, ready to show (labels, names instead of ids)."""
+    steps = dict(db.session.execute(
+        select(SupervisionStep.id, SupervisionStep.task).where(SupervisionStep.member_id == member.id)
+    ).all())
+    infos = {
+        model.__tablename__: db.session.scalar(select(model.id).where(model.member_id == member.id))
+        for model in (DualInfo, TakeoverInfo, AssistedInfo)
+    }
+    related = [and_(AuditEntry.entity == Member.__tablename__, AuditEntry.entity_id == member.id)]
+    if steps:
+        related.append(and_(AuditEntry.entity == SupervisionStep.__tablename__, AuditEntry.entity_id.in_(steps)))
+    related += [and_(AuditEntry.entity == table, AuditEntry.entity_id == info_id)
+                for table, info_id in infos.items() if info_id]
     entries = db.session.scalars(
         select(AuditEntry)
-        .where(AuditEntry.entity == Member.__tablename__, AuditEntry.entity_id == member.id)
+        .where(or_(*related))
         .options(selectinload(AuditEntry.user))
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     ).all()
@@ -298,6 +326,8 @@ def history(member: Member, show_personal: bool) -> list[dict]:
         if e.field in PERSONAL_FIELDS and not show_personal:
             old, new = ("（不显示）" if old else ""), ("（不显示）" if new else "")
         rows.append({
+            "item": (f"管理步骤：{steps[e.entity_id]}" if e.entity == SupervisionStep.__tablename__
+                     else HISTORY_ITEMS.get(e.entity, "党员档案")),
             "at": e.at,
             "user": e.user.display_name if e.user else "系统",
             "action": ACTION_LABELS.get(e.action, e.action),

@@ -771,6 +771,20 @@ def validate_dual(info: DualInfo, today: date | None = None) -> None:
         raise DomainError("联系电话格式不正确：请填写11位手机号或带区号的固定电话（如0937-6221234）。", "contact_phone")
 
 
+def _transfer_in_date(member: Member | None) -> date | None:
+    """When the member's relationship was transferred in (the transfer_in step done), if it was."""
+    if member is None or member.id is None:
+        return None
+    done_at = db.session.scalar(
+        select(func.max(SupervisionStep.done_at)).where(
+            SupervisionStep.member_id == member.id,
+            SupervisionStep.step_code == "transfer_in",
+            SupervisionStep.state == StepState.DONE,
+        )
+    )
+    return done_at.date() if done_at else None
+
+
 def validate_takeover(info: TakeoverInfo, today: date) -> None:
     """Reason, origin, and the introduction letter; an expired letter needs an explicit override with reason."""
     _check_lengths(info)
@@ -805,7 +819,9 @@ def validate_takeover(info: TakeoverInfo, today: date) -> None:
         raise DomainError("介绍信有效期应为1至90日（最长3个月）。", "letter_valid_days")
     expires = info.letter_issued_on + timedelta(days=days)
     override_reason = (info.letter_override_reason or "").strip()
-    if expires < today:
+    # The letter had to be valid when the relationship was transferred in, not on every later edit.
+    received = _transfer_in_date(info.member) or today
+    if expires < received:
         if not info.letter_expiry_override:
             raise DomainError(
                 f"介绍信已于{expires:%Y-%m-%d}过期。确需受理的，请勾选“逾期受理”并填写理由。",

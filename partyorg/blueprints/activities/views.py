@@ -2,7 +2,17 @@
 import io
 from datetime import date
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import extract, select
 from sqlalchemy.orm import selectinload
@@ -26,7 +36,15 @@ from ...models import (
 )
 from ..common import form_data, get_in_community, save
 from . import bp
-from .forms import ActivityEditForm, ActivityForm, ActivitySearchForm, ReturnForm, UploadForm, VersionForm, YearForm
+from .forms import (
+    ActivityEditForm,
+    ActivityForm,
+    ActivitySearchForm,
+    ReturnForm,
+    UploadForm,
+    VersionForm,
+    YearForm,
+)
 
 FIRST_YEAR = 2012  # the flat community management began in 2012
 
@@ -280,10 +298,11 @@ def return_(cid, aid):
     perm.require(perm.can_review_activity(current_user, cid))
     activity = _load(cid, aid)
     form = ReturnForm()
-    if form.validate_on_submit():
-        if save(form, lambda: rules.return_activity(current_user, activity, form.reason.data, _version(form))):
-            flash("活动已退回联络员，退回理由会显示在其首页。", "success")
-            return redirect(url_for("activities.show", cid=cid, aid=aid))
+    if form.validate_on_submit() and save(
+        form, lambda: rules.return_activity(current_user, activity, form.reason.data, _version(form))
+    ):
+        flash("活动已退回联络员，退回理由会显示在其首页。", "success")
+        return redirect(url_for("activities.show", cid=cid, aid=aid))
     db.session.refresh(activity)
     return _render_show(activity, return_form=form)
 

@@ -1,3 +1,5 @@
+from datetime import date
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from ...models import (
     PartyGroup,
 )
 from ..common import form_data, get_in_community, save
+from ..supervision.views import plan_context
 from . import bp
 from .forms import FilterForm, MemberForm, StatusForm
 
@@ -185,8 +188,9 @@ def _show(member: Member, full_id: str | None = None):
     may_see_personal = perm.can_see_personal_data(current_user, member)
     return render_template(
         "members/show.html",
-        member=member,
+        **plan_context(member, current_user, date.today()),
         full_id=full_id,
+        may_print_letters=perm.can_print_assisted_letters(current_user, member.community_id),
         may_see_personal=may_see_personal,
         may_reveal=perm.can_see_id_number(current_user, member),
         may_edit=perm.can_edit_member(current_user, member.community_id),

@@ -2,13 +2,13 @@ import io
 from datetime import date
 from urllib.parse import quote
 
-from flask import render_template, request, send_file
+from flask import render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ... import permissions as perm
-from ...domain import rosters
+from ...domain import letters, rosters
 from ...domain.errors import DomainError
 from ...extensions import db
 from ...models import Branch, Building, Community, Member, OrgStatus, PartyGroup
@@ -87,7 +87,8 @@ def roster(cid):
             pdf = render_pdf("roster.html", **vars(data))
             return pdf_response(pdf, f"{data.community_name}{data.title}_{data.printed_on:%Y%m%d}.pdf",
                                 f"roster_{data.printed_on:%Y%m%d}.pdf")
-    return render_template("printing/roster.html", community=community, form=form, may_unmask=may_unmask)
+    return render_template("printing/roster.html", community=community, form=form, may_unmask=may_unmask,
+                           other_printouts=_other_printouts(cid))
 
 
 @bp.route("/c/<int:cid>/members/<int:mid>/card.pdf")
@@ -119,3 +120,72 @@ def units(cid):
     pdf = render_pdf("units.html", **data)
     return pdf_response(pdf, f"{data['community_name']}驻区单位名册_{date.today():%Y%m%d}.pdf",
                         f"units_{date.today():%Y%m%d}.pdf")
+
+
+# --- the big party committee and in-service (协管) members -------------------------------------
+
+def _other_printouts(cid: int) -> list[tuple[str, str]]:
+    """Links to the community-wide printouts the current user may open (for the roster page)."""
+    if not perm.can_view_community(current_user, cid):
+        return []
+    return [
+        ("大党委委员名单", url_for("printing.committee", cid=cid)),
+        ("在职党员报到花名册", url_for("printing.report_in", cid=cid)),
+        ("驻区单位名册", url_for("printing.units", cid=cid)),
+    ]
+
+
+def _refused(message: str):
+    """A printout that cannot be made for this record: a page saying why (400)."""
+    return render_template("errors/error.html", code=400, title="无法打印", message=message), 400
+
+
+@bp.route("/c/<int:cid>/print/committee.pdf")
+@login_required
+def committee(cid):
+    perm.require(perm.can_view_community(current_user, cid))
+    community = db.get_or_404(Community, cid)
+    data = letters.build_committee(community)
+    pdf = render_pdf("committee.html", **data)
+    return pdf_response(pdf, f"{data['title']}_{data['printed_on']:%Y%m%d}.pdf",
+                        f"committee_{data['printed_on']:%Y%m%d}.pdf")
+
+
+@bp.route("/c/<int:cid>/print/report-in.pdf")
+@login_required
+def report_in(cid):
+    perm.require(perm.can_view_community(current_user, cid))
+    community = db.get_or_404(Community, cid)
+    data = letters.build_report_in(
+        community, show_phones=perm.can_see_roster_personal_data(current_user, cid, None))
+    pdf = render_pdf("report_in.html", **data)
+    return pdf_response(pdf, f"{data['community_name']}{data['title']}_{data['printed_on']:%Y%m%d}.pdf",
+                        f"report_in_{data['printed_on']:%Y%m%d}.pdf")
+
+
+@bp.route("/c/<int:cid>/members/<int:mid>/report-receipt.pdf")
+@login_required
+def report_receipt(cid, mid):
+    perm.require(perm.can_print_assisted_letters(current_user, cid))
+    member = get_in_community(Member, mid, cid)
+    try:
+        data = letters.build_receipt(member)
+    except DomainError as err:
+        return _refused(err.message)
+    pdf = render_pdf("receipt.html", **data)
+    return pdf_response(pdf, f"报到回执_{member.name}_{date.today():%Y%m%d}.pdf", f"report_receipt_{member.id}.pdf")
+
+
+@bp.route("/c/<int:cid>/members/<int:mid>/feedback-letter.pdf")
+@login_required
+def feedback_letter(cid, mid):
+    perm.require(perm.can_print_assisted_letters(current_user, cid))
+    member = get_in_community(Member, mid, cid)
+    try:
+        letters.assisted_info(member)
+        year = letters.parse_year(request.args.get("year"), member)
+        data = letters.build_feedback_letter(member, year)
+    except DomainError as err:
+        return _refused(err.message)
+    pdf = render_pdf("feedback_letter.html", **vars(data))
+    return pdf_response(pdf, f"{year}年度反馈函_{member.name}.pdf", f"feedback_letter_{member.id}_{year}.pdf")
