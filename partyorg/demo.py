@@ -13,6 +13,7 @@ from sqlalchemy import select
 from stdnum.cn import ric, uscc
 from werkzeug.security import generate_password_hash
 
+from .demo_cobuilding import ELECTED_ON, TERM_YEARS, seed_cobuilding
 from .demo_workflow import seed_plans
 from .domain.idnumber import make_number
 from .extensions import db
@@ -45,10 +46,10 @@ DEMO_PASSWORD = "Demo-2026-partyorg"
 #: (username, role label, what to try) for whoever shows the demo; every account uses DEMO_PASSWORD.
 DEMO_LOGINS = [
     ("district", Role.DISTRICT.label, "查看六个示范社区的概况和统计，只读"),
-    ("changsheng_secretary", Role.SECRETARY.label, "昌盛社区：管理网格、楼栋、支部、党小组、驻区单位和账号"),
-    ("changsheng_staff", Role.STAFF.label, "昌盛社区：查找和维护党员档案，按类别筛选"),
+    ("changsheng_secretary", Role.SECRETARY.label, "昌盛社区：管理大党委、支部、驻区单位和账号；首页提示即将到期的任期和协议"),
+    ("changsheng_staff", Role.STAFF.label, "昌盛社区：维护党员档案，确认或退回驻区单位提交的联建活动"),
     ("changsheng_branch", Role.BRANCH_SECRETARY.label, "昌盛社区1号楼党支部：本支部党员和各单元党小组"),
-    ("changsheng_liaison", Role.LIAISON.label, "嘉峪关市第一中学：本单位信息，看不到他人身份证号、电话和住址"),
+    ("changsheng_liaison", Role.LIAISON.label, "嘉峪关市第一中学：登记、提交本单位联建活动（含被退回的活动），看不到他人身份证号、电话和住址"),
     ("xinhua_secretary", Role.SECRETARY.label, "新华社区：只能看到本社区，打不开昌盛社区的页面"),
 ]
 
@@ -251,7 +252,8 @@ class _Builder:
         _add_all([
             PartyCommittee(
                 community_id=c.id, name=f"{c.name}社区党委", founded_on=date(2012, 7, 1),
-                term_start=date(2023, 3, 20), term_end=date(2028, 3, 19), min_size=7, max_size=11,
+                term_start=ELECTED_ON, term_end=add_years(ELECTED_ON, TERM_YEARS) - timedelta(days=1),
+                min_size=7, max_size=11,
             )
             for c in communities.values()
         ])
@@ -263,6 +265,7 @@ class _Builder:
                 xinhua = place
         self.build_accounts(flagship, xinhua)
         seed_plans(self.rng, self.today, flagship.community.id)
+        seed_cobuilding(self.rng, self.today, flagship.community.id, self.person_name)
 
     def build_flagship(self, c: Community) -> _Place:
         place = _Place(c)

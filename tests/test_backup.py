@@ -2,6 +2,7 @@
 import os
 import sqlite3
 import subprocess
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +20,9 @@ TABLES = [t.name for t in db.metadata.sorted_tables] + ["alembic_version"]
 
 
 def file_app(path):
-    return create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    # Demo photos go beside the test database, not into the instance folder.
+    return create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                       "UPLOAD_FOLDER": str(Path(path).parent / "uploads")})
 
 
 def invoke(app, *args):

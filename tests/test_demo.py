@@ -1,41 +1,59 @@
 """The demo data: what `flask --app partyorg seed-demo` loads, and that it loads only once."""
+import re
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from stdnum.cn import uscc
 
 from partyorg.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+from partyorg.domain import committee as seats_rules
 from partyorg.domain import stats
 from partyorg.domain import workflow as wf
 from partyorg.domain.idnumber import check_consistent, parse
 from partyorg.extensions import db
 from partyorg.models import (
+    ActivityKind,
+    ActivityState,
     AttachMode,
     Branch,
     BranchKind,
     Building,
     Category,
+    CobuildingAgreement,
+    CobuildingProject,
+    CommitteeSeat,
     Community,
     CommunityKind,
+    CommunityNeed,
     Grid,
     GridOfficer,
+    JointActivity,
+    JointActivityAttachment,
     Member,
     MemberType,
     PartyCommittee,
     PartyGroup,
     ResidentUnit,
+    ResourceKind,
+    ResourceState,
     Role,
+    SeatPost,
+    SeatTerm,
     StairUnit,
     StepState,
     SupervisionStep,
     TakeoverInfo,
+    UnitResource,
     User,
 )
 
+from .conftest import _deserialize, _serialize
+
 TABLES = (Community, PartyCommittee, Grid, GridOfficer, Building, StairUnit, Branch, PartyGroup, ResidentUnit,
-          Member, User, SupervisionStep)
+          Member, User, SupervisionStep, CommitteeSeat, SeatTerm, CobuildingAgreement, UnitResource, CommunityNeed,
+          CobuildingProject, JointActivity, JointActivityAttachment)
 
 
 def count(model, *where) -> int:
@@ -46,9 +64,28 @@ def changsheng() -> Community:
     return db.session.scalar(select(Community).where(Community.name == "昌盛"))
 
 
+@pytest.fixture(autouse=True)
+def upload_folder(app, tmp_path):
+    """The demo's activity photos go to the test's own folder, not the instance folder."""
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    return tmp_path / "uploads"
+
+
+#: The seeded database and its uploaded photos, built once per test session (seeding takes ~2 s).
+_SEEDED: dict = {}
+
+
 @pytest.fixture
-def seeded(app):
-    assert seed_demo() is True
+def seeded(app, upload_folder):
+    if not _SEEDED:
+        assert seed_demo() is True
+        _SEEDED["db"] = _serialize()
+        _SEEDED["files"] = {p.name: p.read_bytes() for p in upload_folder.iterdir() if p.is_file()}
+    else:
+        _deserialize(_SEEDED["db"])
+        upload_folder.mkdir(parents=True, exist_ok=True)
+        for name, data in _SEEDED["files"].items():
+            (upload_folder / name).write_bytes(data)
     return changsheng()
 
 
@@ -168,10 +205,12 @@ def test_demo_accounts_and_scopes(seeded):
     assert users["district"].community_id is None
 
 
-def test_seeding_twice_changes_nothing(seeded):
+def test_seeding_twice_changes_nothing(seeded, upload_folder):
     before = {m.__name__: count(m) for m in TABLES}
+    files = sorted(p.name for p in upload_folder.iterdir())
     assert seed_demo() is False
     assert {m.__name__: count(m) for m in TABLES} == before
+    assert sorted(p.name for p in upload_folder.iterdir()) == files
 
 
 def test_same_people_every_run(app):
@@ -289,3 +328,160 @@ def test_demo_steps_can_be_acted_on(seeded):
     wf.apply(step, wf.COMPLETE, secretary, today, note="已办")
     db.session.commit()
     assert step.state == StepState.DONE
+
+
+# --- the big party committee, co-building and joint activities (issue 4) --------------------
+
+def login(client, username):
+    r = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+    assert r.status_code == 302, username
+
+
+def current_terms(community) -> dict[CommitteeSeat, SeatTerm]:
+    today = date.today()
+    return {seat: seat.term_on(today) for seat in seats_rules.seats(community.id) if seat.term_on(today)}
+
+
+def test_big_party_committee(seeded):
+    terms = current_terms(seeded)
+    low, high = seats_rules.size_limits(seeded.id)
+    assert low <= len(terms) <= high
+    assert seats_rules.size_on(seeded.id, date.today()) == len(terms)
+    posts = Counter(seat.post for seat in terms)
+    assert posts[SeatPost.SECRETARY] == 1 and posts[SeatPost.DEPUTY] == 1 and 2 <= posts[SeatPost.MEMBER] <= 3
+    assert 3 <= posts[SeatPost.CONCURRENT_DEPUTY] + posts[SeatPost.CONCURRENT_MEMBER] <= 4
+    for seat, term in terms.items():
+        assert abs((term.end_on - term.start_on).days - 3 * 365) <= 2  # three-year terms
+        if seat.post.concurrent:
+            assert term.member_id is None and term.holder_name and term.holder_org and term.holder_post
+            assert term.resident_unit.agreement_in_force(date.today())
+            assert term.holder_org == term.resident_unit.party_org_name
+        else:
+            assert term.member is not None and term.member.community_id == seeded.id and term.resident_unit_id is None
+    # One secretary at a time; the seat keeps the previous holder's term as history.
+    chair = next(seat for seat in terms if seat.post == SeatPost.SECRETARY)
+    assert len(chair.terms) == 2 and chair.terms[0].end_on < chair.terms[1].start_on
+    assert count(CommitteeSeat, CommitteeSeat.post == SeatPost.SECRETARY) == 1
+    secretary = db.session.scalar(select(User).where(User.username == "changsheng_secretary"))
+    assert secretary.display_name == terms[chair].holder
+    assert {t.resident_unit.name for s, t in terms.items() if s.post.concurrent} >= {"嘉峪关市第一中学"}
+
+
+def test_an_expiring_term_and_agreement_show_on_the_home_page(seeded, client):
+    soon = seats_rules.expiring(seeded.id, date.today())
+    assert len(soon.terms) >= 1 and len(soon.units) >= 1
+    assert all(0 <= soon.days_left(t.end_on) <= 60 for t in soon.terms)
+    login(client, "changsheng_secretary")
+    page = client.get("/").get_data(as_text=True)
+    assert "大党委委员任期" in page and "共驻共建协议" in page
+    term = soon.terms[0]
+    assert term.holder in page and f"{soon.days_left(term.end_on)}天后到期" in page
+
+
+def test_agreements_resources_needs_and_projects(seeded):
+    units = db.session.scalars(select(ResidentUnit).where(ResidentUnit.community_id == seeded.id)).all()
+    agreements = {a.resident_unit_id: a for a in db.session.scalars(select(CobuildingAgreement))}
+    assert set(agreements) == {u.id for u in units}
+    assert all(a.community_signatory and a.unit_signatory and a.signed_on and a.content for a in agreements.values())
+    resources = db.session.scalars(select(UnitResource).where(UnitResource.community_id == seeded.id)).all()
+    assert {r.resident_unit_id for r in resources} == {u.id for u in units}
+    assert {r.kind for r in resources} == set(ResourceKind)
+    states = Counter(r.state for r in resources)
+    assert states[ResourceState.CONFIRMED] > states[ResourceState.PENDING] >= 1
+    needs = db.session.scalars(select(CommunityNeed).where(CommunityNeed.community_id == seeded.id)).all()
+    assert len(needs) >= 4 and len({n.status for n in needs}) >= 3
+    projects = db.session.scalars(select(CobuildingProject).where(CobuildingProject.community_id == seeded.id)).all()
+    assert 3 <= len(projects) <= 4 and len({p.status for p in projects}) >= 3
+    for p in projects:
+        assert p.resource.resident_unit_id == p.resident_unit_id and p.resource.state == ResourceState.CONFIRMED
+        assert p.need is not None
+    assert any(p.activities for p in projects)
+
+
+def test_a_year_of_joint_activities_in_every_state(seeded, upload_folder):
+    today = date.today()
+    acts = db.session.scalars(select(JointActivity).where(JointActivity.community_id == seeded.id)).all()
+    assert 25 <= len(acts) <= 35
+    assert {a.kind for a in acts} == set(ActivityKind)
+    states = Counter(a.state for a in acts)
+    assert set(states) == set(ActivityState)
+    assert states[ActivityState.CONFIRMED] > len(acts) / 2
+    units = db.session.scalars(select(ResidentUnit).where(ResidentUnit.community_id == seeded.id)).all()
+    assert {a.unit_id for a in acts} == {u.id for u in units}
+    for a in acts:
+        assert today - timedelta(days=366) <= a.held_on <= today
+        assert a.participants and a.hours > 0 and a.summary and a.unit in a.units
+        assert a.start_time < a.end_time
+        if a.state == ActivityState.RETURNED:
+            assert a.return_reason
+        if a.state == ActivityState.CONFIRMED:
+            assert a.reviewed_by is not None and a.submitted_at <= a.reviewed_at
+    assert any(a.projects for a in acts)
+    assert any(m.category == Category.ASSISTED for a in acts for m in a.participants)
+    # Photos were stored through partyorg.uploads and exist on disk.
+    photos = db.session.scalars(select(JointActivityAttachment)).all()
+    assert 1 <= len(photos) <= 2
+    for photo in photos:
+        assert photo.mime == "image/png" and (upload_folder / photo.key).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_confirmed_activities_gave_service_records(seeded):
+    steps = db.session.scalars(
+        select(SupervisionStep).where(SupervisionStep.evidence.like("联建活动#%"))
+    ).all()
+    assert steps
+    for step in steps:
+        activity = db.session.get(JointActivity, int(step.evidence.split("#")[1]))
+        assert activity.state == ActivityState.CONFIRMED
+        assert step.state == StepState.DONE and step.hours == activity.hours and step.category == Category.ASSISTED
+        assert step.member in activity.participants
+
+
+def test_the_liaisons_unit_has_work_in_every_stage(seeded, client):
+    liaison = db.session.scalar(select(User).where(User.username == "changsheng_liaison"))
+    mine = db.session.scalars(select(JointActivity).where(JointActivity.unit_id == liaison.resident_unit_id)).all()
+    states = Counter(a.state for a in mine)
+    assert states[ActivityState.DRAFT] >= 1 and states[ActivityState.RETURNED] >= 1
+    assert states[ActivityState.CONFIRMED] >= 3
+    returned = next(a for a in mine if a.state == ActivityState.RETURNED)
+    login(client, "changsheng_liaison")
+    r = client.get("/", follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "嘉峪关市第一中学 · 联建活动" in page
+    assert "被退回" in page and returned.return_reason in page
+
+
+def test_this_years_summary_counts_the_school(seeded, client):
+    login(client, "changsheng_secretary")
+    year = date.today().year
+    r = client.get(f"/c/{seeded.id}/activities/summary?year={year}")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    row = page.split("<td>嘉峪关市第一中学</td>", 1)[1].split("</tr>", 1)[0]
+    times = [int(n) for n in re.findall(r"(\d+) 次", row)]
+    assert len(times) == len(ActivityKind) + 1 and times[-1] > 0 and sum(times[:-1]) >= times[-1]
+    people = int(re.search(r"(\d+) 人次", row).group(1))
+    hours = float(re.search(r"([\d.]+) 小时", row).group(1))
+    assert people > 0 and hours > 0
+
+
+def test_demo_pages_render(seeded, client):
+    """The committee, co-building and activity pages open on the demo data, photos with thumbnails."""
+    cid = seeded.id
+    photo = db.session.scalars(select(JointActivityAttachment)).first()
+    project = db.session.scalars(select(CobuildingProject).where(CobuildingProject.community_id == cid)).first()
+    seat = db.session.scalars(select(CommitteeSeat).where(CommitteeSeat.community_id == cid)).first()
+    login(client, "changsheng_secretary")
+    for url in (
+        f"/c/{cid}/committee", f"/c/{cid}/committee/seats/{seat.id}", f"/c/{cid}/cobuilding",
+        f"/c/{cid}/cobuilding/resources", f"/c/{cid}/cobuilding/needs", f"/c/{cid}/cobuilding/projects",
+        f"/c/{cid}/cobuilding/projects/{project.id}", f"/c/{cid}/activities",
+        f"/c/{cid}/activities/{photo.activity_id}",
+    ):
+        assert client.get(url).status_code == 200, url
+    r = client.get(f"/c/{cid}/activities/{photo.activity_id}/attachments/{photo.id}/thumbnail")
+    assert r.status_code == 200 and r.mimetype == "image/jpeg"
+    client.post("/logout")
+    login(client, "district")
+    page = client.get(f"/activities/summary?year={date.today().year}").get_data(as_text=True)
+    assert "昌盛" in page

@@ -1,6 +1,14 @@
-from ...forms import BaseForm
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from ...forms import BaseForm
 
 
 class ChoiceField(SelectField):

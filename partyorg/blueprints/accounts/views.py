@@ -7,11 +7,11 @@ from ... import permissions as perm
 from ...domain import accounts
 from ...extensions import db
 from ...models import Branch, Community, OrgStatus, ResidentUnit, Role, User
+from ...forms import BLANK_INT
 from ..common import save
 from . import bp
 from .forms import AccountEditForm, AccountFilterForm, AccountForm, PasswordResetForm
 
-BLANK = (0, "—")
 
 
 def _list_url(community_id: int | None = None) -> str:
@@ -33,7 +33,7 @@ def _set_choices(form, roles: list[Role], community_id: int | None, current=None
     form.role.choices = [(r.value, r.label) for r in roles]
     if community_id is None:
         communities = db.session.scalars(select(Community).order_by(Community.name)).all()
-        form.community_id.choices = [BLANK] + [(c.id, c.name) for c in communities]
+        form.community_id.choices = [BLANK_INT] + [(c.id, c.name) for c in communities]
     else:
         del form.community_id
     if community_id is not None and Role.BRANCH_SECRETARY in roles:
@@ -41,7 +41,7 @@ def _set_choices(form, roles: list[Role], community_id: int | None, current=None
             select(Branch).where(Branch.community_id == community_id).order_by(Branch.name)
         ).all()
         keep = getattr(current, "branch_id", None)
-        form.branch_id.choices = [BLANK] + [
+        form.branch_id.choices = [BLANK_INT] + [
             (b.id, b.name) for b in branches if b.status == OrgStatus.ACTIVE or b.id == keep
         ]
     else:
@@ -50,7 +50,7 @@ def _set_choices(form, roles: list[Role], community_id: int | None, current=None
         units = db.session.scalars(
             select(ResidentUnit).where(ResidentUnit.community_id == community_id).order_by(ResidentUnit.name)
         ).all()
-        form.resident_unit_id.choices = [BLANK] + [(u.id, u.name) for u in units]
+        form.resident_unit_id.choices = [BLANK_INT] + [(u.id, u.name) for u in units]
     else:
         del form.resident_unit_id
 

@@ -1,9 +1,7 @@
 """Forms for joint activities; choices of units and members come from the view."""
-from datetime import datetime
 
 from flask_wtf.file import MultipleFileField
 from wtforms import (
-    DateField,
     DecimalField,
     IntegerField,
     SelectField,
@@ -22,24 +20,10 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from ...forms import BaseForm
+from ...forms import BaseForm, DateField, version_field
 from ...models import ActivityKind, ActivityState
 
 BLANK = ("", "—")
-
-
-class ChineseDateField(DateField):
-    """A date field whose parse error is in Chinese; a blank is no date."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = datetime.strptime(valuelist[0].strip(), "%Y-%m-%d").date()
-        except ValueError:
-            self.data = None
-            raise ValueError("请输入正确的日期，例如 2026-11-27。") from None
 
 
 class DateRequired:
@@ -67,16 +51,12 @@ class IdsField(SelectMultipleField):
             raise ValueError("所选内容无效，请重新选择。") from None
 
 
-def _version() -> IntegerField:
-    return IntegerField(widget=HiddenInput(), validators=[InputRequired("缺少版本号，请刷新页面后重试。")])
-
-
 class ActivityForm(BaseForm):
     kind = SelectField("活动类别", choices=[BLANK] + ActivityKind.choices(), validate_choice=False,
                        validators=[DataRequired("请选择活动类别。")])
     title = StringField("活动名称", validators=[DataRequired("请填写活动名称。"),
                                             Length(max=100, message="活动名称不能超过100个字。")])
-    held_on = ChineseDateField("活动日期", validators=[DateRequired("请填写活动日期。")])
+    held_on = DateField("活动日期", validators=[DateRequired("请填写活动日期。")])
     start_time = TimeField("开始时间", validators=[InputRequired("请填写开始时间。")])
     end_time = TimeField("结束时间", validators=[InputRequired("请填写结束时间。")])
     place = StringField("活动地点", validators=[DataRequired("请填写活动地点。"),
@@ -95,7 +75,7 @@ class ActivityForm(BaseForm):
 
 
 class ActivityEditForm(ActivityForm):
-    version = _version()
+    version = version_field()
 
 
 class VersionForm(BaseForm):

@@ -1,6 +1,7 @@
-from ...forms import BaseForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from ...forms import BaseForm
 
 
 class LoginForm(BaseForm):

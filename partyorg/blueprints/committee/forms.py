@@ -1,11 +1,10 @@
 """Forms for committee seats and co-building lists; choices come from the view, rules from the domain."""
-from datetime import datetime
 
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ...forms import BaseForm
+from ...forms import BaseForm, DateField, ref_field
 from ...models import (
     ChosenBy,
     NeedStatus,
@@ -14,27 +13,6 @@ from ...models import (
     ResourceState,
     SeatPost,
 )
-
-BLANK_INT = (0, "—")
-
-
-class ChineseDateField(DateField):
-    """A date field whose parse error is in Chinese; blank means None."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = datetime.strptime(valuelist[0].strip(), "%Y-%m-%d").date()
-        except ValueError:
-            self.data = None
-            raise ValueError("请输入正确的日期，例如 2026-11-27。") from None
-
-
-def _ref(label: str, description: str = "") -> SelectField:
-    # Whether the choice is a record of this community is a rule, checked in the domain.
-    return SelectField(label, coerce=int, validate_choice=False, default=0, description=description)
 
 
 def _text(label: str, limit: int, required: str | None = None, **kw) -> StringField:
@@ -47,14 +25,14 @@ def _note(label: str = "备注", limit: int = 2000) -> TextAreaField:
 
 
 class TermForm(BaseForm):
-    member_id = _ref("任职党员（本社区）", "本社区党员任职时选择；驻区单位等外部人员请留空并填写下面三项。")
+    member_id = ref_field("任职党员（本社区）", "本社区党员任职时选择；驻区单位等外部人员请留空并填写下面三项。")
     holder_name = _text("外部人员姓名", 50)
     holder_org = _text("外部人员所在党组织", 100)
     holder_post = _text("外部人员党内职务", 50, description="如：党委书记、党总支书记。")
-    resident_unit_id = _ref("驻区单位", "兼职副书记、兼职委员必须选择，且其共驻共建协议须在有效期内。")
+    resident_unit_id = ref_field("驻区单位", "兼职副书记、兼职委员必须选择，且其共驻共建协议须在有效期内。")
     chosen_by = SelectField("产生方式", choices=[("", "—")] + ChosenBy.choices(), validate_choice=False)
-    start_on = ChineseDateField("任期开始日期")
-    end_on = ChineseDateField("任期结束日期")
+    start_on = DateField("任期开始日期")
+    end_on = DateField("任期结束日期")
 
 
 class SeatForm(TermForm):
@@ -71,15 +49,15 @@ class SeatForm(TermForm):
 
 
 class EndTermForm(BaseForm):
-    end_on = ChineseDateField("结束日期")
+    end_on = DateField("结束日期")
     end_reason = _text("结束原因", 200, description="如：辞职、工作调动、届满。")
     version = HiddenField()
 
 
 class AgreementForm(BaseForm):
-    agreement_start = ChineseDateField("协议开始日期")
-    agreement_end = ChineseDateField("协议终止日期")
-    signed_on = ChineseDateField("签订日期")
+    agreement_start = DateField("协议开始日期")
+    agreement_end = DateField("协议终止日期")
+    signed_on = DateField("签订日期")
     community_signatory = _text("社区方签字人", 50)
     unit_signatory = _text("单位方签字人", 50)
     content = _note("主要内容", 5000)
@@ -88,7 +66,7 @@ class AgreementForm(BaseForm):
 
 
 class ResourceForm(BaseForm):
-    resident_unit_id = _ref("驻区单位")
+    resident_unit_id = ref_field("驻区单位")
     kind = SelectField("资源类型", choices=[("", "—")] + ResourceKind.choices(), validate_choice=False)
     description = _text("资源说明", 200, "请填写资源说明。")
     quantity = _text("数量/规模", 100, description="如：会议室1间可坐50人、志愿者20人、每年2万元。")
@@ -109,12 +87,12 @@ class NeedForm(BaseForm):
 
 class ProjectForm(BaseForm):
     title = _text("项目名称", 100, "请填写项目名称。")
-    resident_unit_id = _ref("驻区单位")
-    resource_id = _ref("对接资源", "该单位已确认的资源。")
-    need_id = _ref("对接需求")
+    resident_unit_id = ref_field("驻区单位")
+    resource_id = ref_field("对接资源", "该单位已确认的资源。")
+    need_id = ref_field("对接需求")
     status = SelectField("状态", choices=ProjectStatus.choices(), validate_choice=False)
-    started_on = ChineseDateField("开始日期")
-    finished_on = ChineseDateField("完成日期")
+    started_on = DateField("开始日期")
+    finished_on = DateField("完成日期")
     note = _note()
     version = HiddenField()
 

@@ -38,10 +38,10 @@ from ...models import (
     SeatTerm,
     UnitResource,
 )
+from ...forms import BLANK_INT
 from ..common import form_data, get_in_community, save, xlsx_response
 from . import bp
 from .forms import (
-    BLANK_INT,
     AgreementForm,
     EndTermForm,
     NeedFilter,

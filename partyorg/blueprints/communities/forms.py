@@ -1,8 +1,8 @@
-from ...forms import BaseForm
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from ...forms import BaseForm, DateField
 from ...models import CommunityClass, CommunityKind
 
 STALE_FORM = "表单缺少版本信息，请刷新页面后重试。"

@@ -1,7 +1,5 @@
-from ...forms import BaseForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     SelectField,
     StringField,
@@ -10,21 +8,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from ...domain.members import LEAVING_STATUSES
+from ...forms import BaseForm, DateField
 from ...models import EDUCATION_CHOICES, Category, Gender, MemberStatus, MemberType
-
-
-class ChineseDateField(DateField):
-    """A date field whose format error reads in Chinese; a blank is no date, not a format error."""
-
-    def process_formdata(self, valuelist):
-        if not "".join(valuelist or []).strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("日期格式应为 2026-11-27。") from None
 
 
 class DateRequired:
@@ -47,13 +32,13 @@ class MemberForm(BaseForm):
     gender = SelectField("性别", choices=Gender.choices())
     ethnicity = StringField("民族", default="汉族",
                             validators=[DataRequired("请填写民族。"), Length(max=20, message="民族不能超过20个字符。")])
-    birth_date = ChineseDateField("出生日期", validators=[DateRequired("请填写出生日期。")])
+    birth_date = DateField("出生日期", validators=[DateRequired("请填写出生日期。")])
     id_number = StringField("公民身份号码", validators=[DataRequired("请填写公民身份号码。"),
                                                   Length(max=24, message="身份证号码应为18位（旧证为15位）。")])
     education = SelectField("学历", choices=[("", "—")] + [(e, e) for e in EDUCATION_CHOICES])
     member_type = SelectField("党员类型", choices=MemberType.choices())
-    joined_on = ChineseDateField("入党日期", validators=[DateRequired("请填写入党日期。")])
-    full_on = ChineseDateField("转正日期", validators=[Optional()], description="预备党员不填。")
+    joined_on = DateField("入党日期", validators=[DateRequired("请填写入党日期。")])
+    full_on = DateField("转正日期", validators=[Optional()], description="预备党员不填。")
     work_unit = StringField("工作单位", validators=[Length(max=100, message="工作单位不能超过100个字符。")])
     post = StringField("职务", validators=[Length(max=50, message="职务不能超过50个字符。")])
     phone = StringField("联系电话", validators=[Length(max=20, message="联系电话不能超过20个字符。")],
@@ -74,7 +59,7 @@ class StatusForm(BaseForm):
     """Leaving active supervision: transferred out, deceased, left the party, other."""
 
     status = SelectField("变更为", choices=[(s.value, s.label) for s in LEAVING_STATUSES])
-    status_on = ChineseDateField("日期", validators=[DateRequired("请填写变更日期。")])
+    status_on = DateField("日期", validators=[DateRequired("请填写变更日期。")])
     status_reason = StringField(
         "原因", validators=[DataRequired("请填写变更原因。"), Length(max=200, message="原因不能超过200个字符。")],
         description="转出时填写介绍信编号和转往单位。",

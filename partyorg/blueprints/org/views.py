@@ -23,11 +23,10 @@ from ...models import (
     Role,
     StairUnit,
 )
+from ...forms import BLANK_INT, BLANK_STR
 from ..common import form_data, get_in_community, save
 from . import bp
 from .forms import (
-    BLANK_INT,
-    BLANK_STR,
     BranchEditForm,
     BranchFilterForm,
     BranchNewForm,

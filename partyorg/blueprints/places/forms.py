@@ -1,9 +1,16 @@
-from ...forms import BaseForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 from wtforms.widgets import HiddenInput
 
 from ...domain.places import MAX_NEW_STAIR_UNITS, PHONE_MESSAGE, PHONE_PATTERN
+from ...forms import BaseForm
 
 STALE_FORM = "表单缺少版本信息，请刷新页面后重试。"
 

@@ -1,8 +1,6 @@
 """Forms of the supervision pages: acting on a step, category data, category change, plan settings."""
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     HiddenField,
     IntegerField,
@@ -13,21 +11,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ...domain.workflow import OUTCOMES, TEXT_LIMITS
+from ...forms import BaseForm, DateField
 from ...models import AssistedInfo, Category, DualInfo, TakeoverInfo, TakeoverReason
-
-
-class LenientDateField(DateField):
-    """A date field whose format error reads in Chinese; a blank is no date."""
-
-    def process_formdata(self, valuelist):
-        if not "".join(valuelist or []).strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("日期格式应为 2026-11-27。") from None
 
 
 class ChineseIntegerField(IntegerField):
@@ -50,7 +35,7 @@ def _text(label: str, limit: int, **kw) -> StringField:
     return StringField(label, validators=[Optional(), Length(max=limit, message=f"{label}不能超过{limit}个字。")], **kw)
 
 
-class CompleteStepForm(FlaskForm):
+class CompleteStepForm(BaseForm):
     """办理: the view drops `outcome` and `hours` when the step does not ask for them."""
 
     version = HiddenField()
@@ -64,13 +49,13 @@ class CompleteStepForm(FlaskForm):
                              render_kw={"rows": 2})
 
 
-class WaiveStepForm(FlaskForm):
+class WaiveStepForm(BaseForm):
     version = HiddenField()
     reason = StringField("免办理由", validators=[DataRequired("免办须填写理由。"),
                                              Length(max=200, message="免办理由不能超过200个字。")])
 
 
-class DualInfoForm(FlaskForm):
+class DualInfoForm(BaseForm):
     version = HiddenField()
     former_employer = _text("原单位", TEXT_LIMITS[DualInfo]["former_employer"])
     former_party_org = _text("原单位党组织", TEXT_LIMITS[DualInfo]["former_party_org"])
@@ -80,13 +65,13 @@ class DualInfoForm(FlaskForm):
     names = ("former_employer", "former_party_org", "contact_person", "contact_phone")
 
 
-class TakeoverInfoForm(FlaskForm):
+class TakeoverInfoForm(BaseForm):
     version = HiddenField()
     reason = SelectField("接管原因", choices=[("", "—")] + TakeoverReason.choices(), validate_choice=False)
     origin_org = _text("原组织", TEXT_LIMITS[TakeoverInfo]["origin_org"], description="组织关系从哪里转来")
     letter_number = _text("介绍信编号", TEXT_LIMITS[TakeoverInfo]["letter_number"])
     letter_issuer = _text("介绍信开具单位", TEXT_LIMITS[TakeoverInfo]["letter_issuer"])
-    letter_issued_on = LenientDateField("介绍信开具日期", validators=[Optional()])
+    letter_issued_on = DateField("介绍信开具日期", validators=[Optional()])
     letter_valid_days = ChineseIntegerField(
         "介绍信有效期（日）", description="市内一般10日，市外30日，最长90日",
         validators=[Optional(), NumberRange(min=1, max=90, message="介绍信有效期应为1至90日（最长3个月）。")],
@@ -98,11 +83,11 @@ class TakeoverInfoForm(FlaskForm):
               "letter_expiry_override", "letter_override_reason")
 
 
-class AssistedInfoForm(FlaskForm):
+class AssistedInfoForm(BaseForm):
     version = HiddenField()
     employer = _text("工作单位", TEXT_LIMITS[AssistedInfo]["employer"])
     employer_party_org = _text("工作单位党组织", TEXT_LIMITS[AssistedInfo]["employer_party_org"])
-    reported_on = LenientDateField("到社区报到日期", validators=[Optional()])
+    reported_on = DateField("到社区报到日期", validators=[Optional()])
     skills = _text("特长", TEXT_LIMITS[AssistedInfo]["skills"])
     service_preference = _text("服务意向", TEXT_LIMITS[AssistedInfo]["service_preference"])
     claimed_posts = TextAreaField("认领的服务岗位", description="每行一个岗位",
@@ -115,7 +100,7 @@ class AssistedInfoForm(FlaskForm):
 INFO_FORMS = {Category.DUAL: DualInfoForm, Category.TAKEOVER: TakeoverInfoForm, Category.ASSISTED: AssistedInfoForm}
 
 
-class CategoryChangeForm(FlaskForm):
+class CategoryChangeForm(BaseForm):
     version = HiddenField()
     category = SelectField("新的管理类别", choices=[("", "—")] + Category.choices(), validate_choice=False,
                            validators=[DataRequired("请选择新的管理类别。")])
@@ -124,7 +109,7 @@ class CategoryChangeForm(FlaskForm):
                                      Length(max=150, message="变更原因不能超过150个字。")])
 
 
-class PlanSettingForm(FlaskForm):
+class PlanSettingForm(BaseForm):
     """One step of one category's plan; the view sets the person choices and placeholders."""
 
     post = _text("岗位", 50)

@@ -1,20 +1,8 @@
-from ...forms import BaseForm
-from wtforms import DateField as WTFDateField
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ...forms import BaseForm, DateField
 from ...models import UnitKind
-
-
-class DateField(WTFDateField):
-    """A date field whose parse error is in Chinese."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("日期格式应为 2026-01-31。") from None
 
 
 class UnitSearchForm(BaseForm):
