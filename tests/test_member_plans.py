@@ -81,3 +81,19 @@ def test_letters_are_offered_for_assisted_members_only(client, auth, world):
     direct = text(client.get(f"/c/{cid}/members/{world.a.member.id}"))
     assert "打印报到回执" in assisted and "反馈函" in assisted
     assert "打印报到回执" not in direct and "打印档案卡" in direct
+
+
+def test_member_list_filters_members_with_overdue_steps(client, auth, world):
+    from datetime import timedelta
+
+    late, on_time = world.a.member, world.a.other_member
+    today = date.today()
+    wf.open_plan(late, None, today - timedelta(days=60))
+    wf.open_plan(on_time, None, today)
+    db.session.commit()
+    auth.login(world.a.users[Role.SECRETARY])
+    page = text(client.get(f"/c/{world.a.community.id}/members?overdue=1"))
+    assert late.name in page and on_time.name not in page
+    assert "有逾期步骤" in page
+    everyone = text(client.get(f"/c/{world.a.community.id}/members"))
+    assert late.name in everyone and on_time.name in everyone

@@ -343,3 +343,20 @@ def test_agreement_alert():
     assert unit_rules.agreement_alert(unit, today)[0] == "协议已到期"
     unit.agreement_end = None
     assert unit_rules.agreement_alert(unit, today) is None
+
+
+def test_liaison_sees_his_units_reporting_members_by_name_only(client, auth, world):
+    from datetime import date as _date
+
+    from partyorg.domain import workflow as wf
+
+    m = world.a.other_member  # assisted
+    wf.save_category_info(m, {"employer": world.a.unit.name, "employer_party_org": "中学党总支",
+                              "reported_on": _date(2026, 3, 1), "claimed_posts": "文明劝导岗"},
+                          world.a.users[Role.STAFF], _date(2026, 3, 2))
+    db.session.commit()
+    auth.login(world.a.users[Role.LIAISON])
+    page = text(client.get(f"/c/{world.a.community.id}/units/{world.a.unit.id}"))
+    assert "本单位到社区报到的在职党员" in page
+    assert m.name in page and "2026-03-01" in page and "文明劝导岗" in page
+    assert m.phone not in page and m.id_number not in page

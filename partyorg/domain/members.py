@@ -22,6 +22,7 @@ from ..models import (
     OrgStatus,
     PartyGroup,
     StairUnit,
+    StepState,
     SupervisionStep,
     TakeoverInfo,
 )
@@ -366,8 +367,10 @@ def search_clause(query: str, may_search_ids: bool):
     return by_name
 
 
-def list_statement(community_id: int, filters: dict, may_search_ids: bool, forced_branch: int | None = None):
-    """The member list's query for the GET filters (q, category, branch, group, building, type, status).
+def list_statement(community_id: int, filters: dict, may_search_ids: bool, forced_branch: int | None = None,
+                   today: date | None = None):
+    """The member list's query for the GET filters (q, category, branch, group, building, type, status,
+    overdue: "1" for members with an overdue supervision step).
 
     Unreadable filter values are ignored, as on the list page; `forced_branch` narrows a branch
     secretary's list to his own branch whatever was asked.
@@ -396,4 +399,11 @@ def list_statement(community_id: int, filters: dict, may_search_ids: bool, force
     query = (filters.get("q") or "").strip()
     if query:
         stmt = stmt.where(search_clause(query, may_search_ids))
+    if filters.get("overdue") == "1":
+        overdue = select(SupervisionStep.member_id).where(
+            SupervisionStep.community_id == community_id,
+            SupervisionStep.state == StepState.PENDING,
+            SupervisionStep.due_on < (today or date.today()),
+        )
+        stmt = stmt.where(Member.id.in_(overdue))
     return stmt.order_by(Member.name, Member.id)

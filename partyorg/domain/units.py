@@ -7,7 +7,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 
 from ..extensions import db
-from ..models import ResidentUnit, UnitKind
+from ..models import AssistedInfo, Category, Member, MemberStatus, ResidentUnit, UnitKind
 from . import audit
 from .errors import DomainError, StaleEdit
 
@@ -118,3 +118,20 @@ def agreement_alert(unit: ResidentUnit, today: date) -> tuple[str, str] | None:
     if end <= today + timedelta(days=AGREEMENT_WARNING_DAYS):
         return f"{(end - today).days}天后到期", "warning"
     return None
+
+
+def reporting_members(unit: ResidentUnit) -> list[dict]:
+    """In-service members employed by `unit` who report to the community (协管): names, report-in
+    dates and claimed posts only — what the unit's liaison may see."""
+    rows = db.session.execute(
+        select(Member.name, AssistedInfo.reported_on, AssistedInfo.claimed_posts)
+        .join(AssistedInfo, AssistedInfo.member_id == Member.id)
+        .where(
+            Member.community_id == unit.community_id,
+            Member.category == Category.ASSISTED,
+            Member.status == MemberStatus.ACTIVE,
+            AssistedInfo.employer == unit.name,
+        )
+        .order_by(Member.name)
+    ).all()
+    return [{"name": n, "reported_on": d, "posts": p} for n, d, p in rows]

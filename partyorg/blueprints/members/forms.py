@@ -80,5 +80,6 @@ class FilterForm(BaseForm):
     group = SelectField("党小组")
     building = SelectField("楼栋")
     type = SelectField("党员类型", choices=[("", "全部")] + MemberType.choices())
+    overdue = SelectField("管理步骤", choices=[("", "全部"), ("1", "有逾期步骤")])
     status = SelectField("状态", default=MemberStatus.ACTIVE.value,
                          choices=[("all", "全部")] + MemberStatus.choices())

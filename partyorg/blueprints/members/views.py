@@ -13,7 +13,6 @@ from ...models import (
     Building,
     Community,
     Member,
-    MemberStatus,
     OrgStatus,
     PartyGroup,
 )
@@ -95,35 +94,19 @@ def index(cid):
         (str(b.id), b.name) for b in db.session.scalars(select(Building).where(Building.community_id == cid).order_by(Building.name))
     ]
 
-    stmt = select(Member).where(Member.community_id == cid)
-    branch_id = forced_branch or _int(form.branch.data)
-    if branch_id:
-        stmt = stmt.where(Member.branch_id == branch_id)
     if forced_branch:
         form.branch.data = str(forced_branch)
-    if form.category.data:
-        stmt = stmt.where(Member.category == form.category.data)
-    if _int(form.group.data):
-        stmt = stmt.where(Member.group_id == _int(form.group.data))
-    if _int(form.building.data):
-        stmt = stmt.where(Member.building_id == _int(form.building.data))
-    if form.type.data:
-        stmt = stmt.where(Member.member_type == form.type.data)
-    status = form.status.data or MemberStatus.ACTIVE.value
-    if status != "all":
-        stmt = stmt.where(Member.status == status)
-    query = (form.q.data or "").strip()
-    if query:
-        stmt = stmt.where(rules.search_clause(query, may_search_ids))
-    stmt = stmt.options(selectinload(Member.branch), selectinload(Member.group)).order_by(Member.name, Member.id)
+    # The page, its Excel export and its roster share one query.
+    stmt = rules.list_statement(cid, request.args, may_search_ids, forced_branch)
+    stmt = stmt.options(selectinload(Member.branch), selectinload(Member.group))
     pagination = db.paginate(
         stmt, page=request.args.get("page", 1, type=int), per_page=current_app.config["PER_PAGE"], error_out=False
     )
-    filtered = any(request.args.get(k) for k in ("q", "category", "branch", "group", "building", "type", "status"))
+    filtered = any(request.args.get(k) for k in ("q", "category", "branch", "group", "building", "type", "status", "overdue"))
     return render_template(
         "members/index.html", community=community, form=form, pagination=pagination,
         filtered=filtered, may_edit=perm.can_edit_member(current_user, cid),
-        search_fields=[f for f in (form.q, form.category, form.branch, form.group, form.building, form.type, form.status)
+        search_fields=[f for f in (form.q, form.category, form.branch, form.group, form.building, form.type, form.overdue, form.status)
                        if not (forced_branch and f is form.branch)],
     )
 

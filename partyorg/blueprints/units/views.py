@@ -94,6 +94,7 @@ def show(cid, uid):
         unit=unit,
         branches=branches,
         liaisons=liaisons,
+        reporting=unit_rules.reporting_members(unit),
         alert=unit_rules.agreement_alert(unit, date.today()),
         can_manage=perm.can_manage_community(current_user, cid),
         can_list=perm.can_view_community(current_user, cid),
