@@ -112,6 +112,12 @@ def register_errorhandlers(app: Flask) -> None:
     def csrf_error(e):
         return render(400, "请求已失效", "表单已过期或缺少安全令牌，请刷新页面后重试。")
 
+    @app.errorhandler(OverflowError)
+    def out_of_range(e):
+        # A tampered number (page, filter or record id) too large for the database's integers.
+        db.session.rollback()
+        return render(400, "请求参数不正确", "请求中的数字超出了范围，请返回上一页后重试。")
+
     @app.errorhandler(500)
     def server_error(e):
         db.session.rollback()

@@ -118,11 +118,11 @@ def check_xlsx(data: bytes, max_bytes: int) -> None:
         raise DomainError("文件解压后过大，可能是异常文件，不能导入。", "file")
 
 
-def _plain(cell):
-    value = cell.value
+def _plain(value):
     if value is None:
         return None
-    if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
+    # Read without data_only, a formula cell's value is its text, "=1+1".
+    if isinstance(value, str) and value.startswith("="):
         return Formula(str(value)[:MAX_CELL_CHARS])
     if isinstance(value, str):
         value = value[:MAX_CELL_CHARS]
@@ -151,7 +151,8 @@ def read_sheet(data: bytes, max_rows: int, max_bytes: int) -> Sheet:
             raise DomainError("文件里没有工作表。", "file")
         headers = None
         rows = []
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
+        # values_only: no cell objects, which more than halves the reading time of a large sheet.
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
             values = [_plain(c) for c in cells]
             if headers is None:
                 if any(v is not None for v in values):

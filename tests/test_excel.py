@@ -2,6 +2,7 @@
 (preview of every problem by row and column, all or nothing, idempotent, update mode, tokens, CLI)."""
 import gc
 import io
+import re
 import warnings
 import zipfile
 from datetime import date, datetime
@@ -72,8 +73,12 @@ def good_row(**over) -> dict:
     return row
 
 
+#: The earlier template's headers (still the member export's): accepted as aliases.
+LEGACY_HEADERS = [h for h in MEMBER_HEADERS if h != "状态"]
+
+
 def workbook(rows, headers=None) -> bytes:
-    headers = headers or template_headers()
+    headers = headers or LEGACY_HEADERS
     book = Workbook()
     sheet = book.active
     sheet.append(headers)
@@ -101,7 +106,8 @@ def confirm(client, cid, tok=None):
 
 
 def import_rows() -> int:
-    return db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "import"))
+    return db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "import", AuditEntry.entity == "community"))
 
 
 # --- exports ---------------------------------------------------------------------------------
@@ -208,8 +214,11 @@ def test_list_exports_refused(client, auth, world, path, role):
 def test_template_has_the_headers(client, auth, world):
     login(auth, world, Role.STAFF)
     headers, rows = read(client.get(f"/c/{world.a.community.id}/members/import/template.xlsx"))
-    assert headers == template_headers() and rows == []
-    assert headers[:5] == ["姓名", "性别", "民族", "出生日期", "公民身份号码"]
+    assert headers == [
+        "姓名*", "性别*", "民族", "出生日期", "公民身份号码*", "学历", "人员类别*", "入党日期*", "转正日期", "党员类别*",
+        "所在支部*", "党小组", "楼栋", "单元", "房号", "联系电话", "工作单位及职务", "原单位", "接管原因", "报到日期",
+    ] and rows == []
+    assert template_headers()[:5] == ["姓名", "性别", "民族", "出生日期", "公民身份号码"]
 
 
 def test_import_previews_then_writes_everything(client, auth, world):
@@ -238,7 +247,7 @@ def test_import_previews_then_writes_everything(client, auth, world):
         AuditEntry.entity == "member", AuditEntry.entity_id.in_([wang.id, liu.id]), AuditEntry.action == "create"))
     assert len(creates.all()) == 2
     assert db.session.scalar(select(func.count()).select_from(SupervisionStep).where(SupervisionStep.member_id == wang.id)) > 0
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "import"))
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "import", AuditEntry.entity == "community"))
     assert "党员.xlsx" in entry.new_value and "新增2人" in entry.new_value
     assert not list(__import__("pathlib").Path(client.application.config["IMPORT_FOLDER"]).glob("*.xlsx"))
     with client.session_transaction() as sess:
@@ -381,9 +390,9 @@ def test_empty_sheet_and_headers_only(client, auth, world):
 def test_missing_repeated_and_unknown_headers(client, auth, world):
     login(auth, world, Role.STAFF)
     cid = world.a.community.id
-    headers = [h for h in template_headers() if h not in ("公民身份号码", "类别")] + ["备注", "姓名"]
+    headers = [h for h in LEGACY_HEADERS if h not in ("公民身份号码", "类别")] + ["备注", "姓名"]
     page = text(upload(client, cid, workbook([good_row()], headers)))
-    assert "缺少必填的列“公民身份号码”" in page and "缺少必填的列“类别”" in page
+    assert "缺少必填的列“公民身份号码”" in page and "缺少必填的列“党员类别”" in page
     assert "表头“姓名”出现了不止一次" in page
     assert "表头“备注”不是模板中的列，该列将被忽略" in page
     assert counts()[0] == 2 + 2  # world's members of both communities, nothing new
@@ -420,8 +429,8 @@ def test_existing_member_differs_is_a_problem_unless_update_is_ticked(client, au
     m = world.a.member
     login(auth, world, Role.STAFF)
     row = {"姓名": m.name, "性别": "男", "公民身份号码": m.id_number, "入党日期": "1985-07-01",
-           "党员类型": "正式党员", "类别": "直管", "联系电话": "13812345678", "房号": ""}
-    headers = ["姓名", "性别", "公民身份号码", "入党日期", "党员类型", "类别", "联系电话", "房号"]
+           "党员类型": "正式党员", "类别": "直管", "联系电话": "13812345678", "房号": "", "党支部": m.branch.name}
+    headers = list(row)
     before = counts()
     page = text(upload(client, cid, workbook([row], headers)))
     assert "联系电话：13909370001 → 13812345678" in page and "更新已有党员" in page
@@ -443,7 +452,7 @@ def test_category_change_is_not_done_by_import(client, auth, world):
     m = world.a.member
     login(auth, world, Role.STAFF)
     row = {"姓名": m.name, "性别": "男", "公民身份号码": m.id_number, "入党日期": "1985-07-01",
-           "党员类型": "正式党员", "类别": "接管"}
+           "党员类型": "正式党员", "类别": "接管", "党支部": m.branch.name}
     page = text(upload(client, world.a.community.id, workbook([row], list(row)), update=True))
     assert "变更管理类别请在党员页面办理" in page
 
@@ -580,7 +589,7 @@ def test_cli_dry_run_import_and_errors(runner, world, tmp_path):
 def test_cli_update_flag(runner, world, tmp_path):
     m = world.a.member
     row = {"姓名": m.name, "性别": "男", "公民身份号码": m.id_number, "入党日期": "1985-07-01",
-           "党员类型": "正式党员", "类别": "直管", "职务": "楼长"}
+           "党员类型": "正式党员", "类别": "直管", "职务": "楼长", "党支部": m.branch.name}
     path = tmp_path / "u.xlsx"
     path.write_bytes(workbook([row], list(row)))
     r = runner.invoke(args=["import-members", "--community", "昌盛", str(path)])
@@ -594,7 +603,7 @@ def test_cli_update_flag(runner, world, tmp_path):
 def test_cli_template_and_export(runner, world, tmp_path):
     out = tmp_path / "t.xlsx"
     assert runner.invoke(args=["import-template", "--out", str(out)]).exit_code == 0
-    assert [c.value for c in load_workbook(out).active[1]] == template_headers()
+    assert [c.value.rstrip("*") for c in load_workbook(out).active[1]] == template_headers()
     out = tmp_path / "m.xlsx"
     r = runner.invoke(args=["export-members", "--community", "昌盛", "--out", str(out)])
     assert r.exit_code == 0 and "已导出2名党员" in r.output
@@ -610,3 +619,153 @@ def test_damaged_workbook_is_refused(client, auth, world):
         z.writestr("xl/workbook.xml", "<not really")
     login(auth, world, Role.STAFF)
     assert "文件可能已损坏" in text(upload(client, world.a.community.id, buf.getvalue()))
+
+
+# --- the issue's template columns, category data, import audit, bad input ------------------------
+
+def has_problem(page: str, row: int, column: str, message: str) -> bool:
+    """The preview's problem table lists `message` for `row` and `column`."""
+    found = re.findall(r"<tr><td>第 (\d+) 行</td><td>(.*?)</td><td>(.*?)</td></tr>", page)
+    return any(int(r) == row and c == column and message in m for r, c, m in found)
+
+
+def quietly_upload(client, cid, data):
+    """Upload a large file (Werkzeug's test client leaves its spooled temporary file open)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        page = text(upload(client, cid, data))
+        gc.collect()
+    return page
+
+
+def issue_row(**over) -> dict:
+    """A row keyed by the template's own headers (the issue's list)."""
+    old = good_row()
+    row = {
+        "姓名": old["姓名"], "性别": old["性别"], "民族": old["民族"], "出生日期": old["出生日期"],
+        "公民身份号码": old["公民身份号码"], "学历": old["学历"], "人员类别": "正式党员", "入党日期": old["入党日期"],
+        "转正日期": old["转正日期"], "党员类别": "直管", "所在支部": "1号楼党支部", "党小组": "1单元党小组",
+        "楼栋": "1号楼", "单元": "1单元", "房号": "302", "联系电话": old["联系电话"], "工作单位及职务": "酒钢集团/工程师",
+    }
+    row.update(over)
+    return row
+
+
+def test_template_columns_import_with_category_data_and_audit(client, auth, world):
+    from partyorg.models import AssistedInfo, DualInfo, TakeoverInfo
+    cid = world.a.community.id
+    login(auth, world, Role.SECRETARY)
+    rows = [
+        issue_row(),
+        issue_row(姓名="李双", 公民身份号码=valid_id(date(1958, 2, 3)), 出生日期="1958-02-03", 党员类别="双管",
+                  原单位="市第一中学", 工作单位及职务="退休"),
+        issue_row(姓名="赵接", 公民身份号码=valid_id(date(1990, 4, 5)), 出生日期="1990-04-05", 入党日期="2012-07-01",
+                  转正日期="2013-07-01", 党员类别="接管", 原单位="某大学党委", 接管原因="未就业高校毕业生"),
+        issue_row(姓名="钱协", 公民身份号码=valid_id(date(1985, 6, 7)), 出生日期="1985-06-07", 入党日期="2008-07-01",
+                  转正日期="2009-07-01", 党员类别="协管", 原单位="区税务局", 报到日期="2024/3/1", 所在支部="便民服务党支部",
+                  党小组="", 工作单位及职务="区税务局 科员"),
+    ]
+    data = workbook(rows, template_headers())
+    page = text(upload(client, cid, data, name="花名册.xlsx"))
+    assert "新增 4 人" in page, page
+    assert confirm(client, cid).status_code == 302
+    by_name = {m.name: m for m in db.session.scalars(select(Member).where(Member.community_id == cid))}
+    wang, li, zhao, qian = (by_name[n] for n in ("王建国", "李双", "赵接", "钱协"))
+    assert (wang.work_unit, wang.post) == ("酒钢集团", "工程师") and (qian.work_unit, qian.post) == ("区税务局", "科员")
+    assert li.work_unit == "退休" and li.post == ""
+    assert db.session.scalar(select(DualInfo).where(DualInfo.member_id == li.id)).former_employer == "市第一中学"
+    take = db.session.scalar(select(TakeoverInfo).where(TakeoverInfo.member_id == zhao.id))
+    assert take.origin_org == "某大学党委" and take.reason.label == "未就业高校毕业生"
+    assisted = db.session.scalar(select(AssistedInfo).where(AssistedInfo.member_id == qian.id))
+    assert assisted.employer == "区税务局" and assisted.reported_on == date(2024, 3, 1)
+
+    # Each import is recorded: who, when, file name, full SHA-256, counts ...
+    import hashlib
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "import", AuditEntry.entity == "community"))
+    assert entry.user_id == world.a.users[Role.SECRETARY].id and entry.at is not None
+    assert "花名册.xlsx" in entry.new_value and hashlib.sha256(data).hexdigest() in entry.new_value
+    assert "新增4人" in entry.new_value
+    # ... and the records it created are told apart from those typed in on the form.
+    marked = db.session.scalars(select(AuditEntry.entity_id).where(
+        AuditEntry.action == "import", AuditEntry.entity == "member")).all()
+    assert sorted(marked) == sorted(m.id for m in (wang, li, zhao, qian))
+    assert world.a.member.id not in marked
+    assert "Excel导入" in text(client.get(f"/c/{cid}/members/{li.id}"))
+
+    # The same file again changes nothing, category data included.
+    before = counts()
+    page = text(upload(client, cid, data))
+    assert "无变化 4 人" in page and "确认导入</button>" not in page
+    assert counts() == before
+
+
+def test_category_columns_must_fit_the_category(client, auth, world):
+    login(auth, world, Role.STAFF)
+    rows = [
+        issue_row(原单位="酒钢集团"),                                                     # row 2: direct
+        issue_row(公民身份号码=valid_id(date(1971, 1, 1)), 出生日期="1971-01-01", 党员类别="双管", 接管原因="复转军人"),
+        issue_row(公民身份号码=valid_id(date(1972, 1, 1)), 出生日期="1972-01-01", 党员类别="接管", 原单位="某党委"),
+        issue_row(公民身份号码=valid_id(date(1973, 1, 1)), 出生日期="1973-01-01", 党员类别="接管", 接管原因="失业了"),
+        issue_row(公民身份号码=valid_id(date(1974, 1, 1)), 出生日期="1974-01-01", 党员类别="协管", 报到日期="2999-01-01",
+                  所在支部="便民服务党支部", 党小组=""),
+    ]
+    page = text(upload(client, world.a.community.id, workbook(rows, template_headers())))
+    assert has_problem(page, 2, "原单位", "直管党员不填写原单位")
+    assert has_problem(page, 3, "接管原因", "只有接管党员填写接管原因")
+    assert has_problem(page, 4, "接管原因", "请填写接管原因")
+    assert has_problem(page, 5, "接管原因", "“失业了”无法识别")
+    assert has_problem(page, 6, "报到日期", "报到日期不能晚于今天")
+    assert "确认导入</button>" not in page
+
+
+def test_problems_name_the_header_as_written_in_the_file(client, auth, world):
+    login(auth, world, Role.STAFF)
+    row = issue_row(所在支部="不存在党支部")
+    page = text(upload(client, world.a.community.id, workbook([row], template_headers())))
+    assert has_problem(page, 2, "所在支部", "本社区没有名为“不存在党支部”的党支部")
+
+
+def test_a_2_mb_string_in_a_cell_is_refused_in_chinese(client, auth, world):
+    login(auth, world, Role.STAFF)
+    before = counts()
+    data = workbook([issue_row(姓名="张" * 2_000_000)], template_headers())
+    page = quietly_upload(client, world.a.community.id, data)
+    assert has_problem(page, 2, "姓名", "姓名不能超过50个字符")
+    assert "确认导入</button>" not in page and counts() == before
+
+
+def test_a_formula_cell_is_refused_in_chinese(client, auth, world):
+    login(auth, world, Role.STAFF)
+    page = text(upload(client, world.a.community.id, workbook([issue_row(房号="=1+1")], template_headers())))
+    assert has_problem(page, 2, "房号", "单元格是公式，请复制后“粘贴为数值”再导入")
+    assert "确认导入</button>" not in page
+
+
+def test_100000_rows_are_refused_above_the_stated_limit(client, auth, world, runner, tmp_path):
+    from partyorg.domain.member_import import CLI_MAX_ROWS, WEB_MAX_ROWS
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(template_headers())
+    for _ in range(100_000):
+        sheet.append(["王建国", "男"])
+    out = io.BytesIO()
+    book.save(out)
+    data = out.getvalue()
+    login(auth, world, Role.STAFF)
+    before = counts()
+    page = quietly_upload(client, world.a.community.id, data)
+    assert f"文件的数据超过{WEB_MAX_ROWS}行，不能一次导入" in page and counts() == before
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(data)
+    r = runner.invoke(args=["import-members", "--community", "昌盛", "--dry-run", str(path)])
+    assert r.exit_code != 0 and f"文件的数据超过{CLI_MAX_ROWS}行" in r.output
+
+
+def test_an_empty_sheet_is_refused_in_chinese(client, auth, world):
+    book = Workbook()
+    out = io.BytesIO()
+    book.save(out)
+    login(auth, world, Role.STAFF)
+    before = counts()
+    page = text(upload(client, world.a.community.id, out.getvalue()))
+    assert "第一个工作表是空的" in page and counts() == before

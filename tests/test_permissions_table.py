@@ -131,6 +131,10 @@ TABLE = {
     "/c/<int:cid>/print/roster": ("GET", VIEW | {B}, lambda s: args_for(s)),
     "/c/<int:cid>/members/<int:mid>/card.pdf": ("GET", VIEW | {B}, lambda s: args_for(s, mid=s.member.id)),
     "/c/<int:cid>/print/units.pdf": ("GET", VIEW, lambda s: args_for(s)),
+    # Background roster jobs: `print_job_args` makes a finished job of the side's secretary; only
+    # the job's own user sees it.
+    "/c/<int:cid>/print/jobs/<int:jid>": ("GET", {S}, lambda s: print_job_args(s)),
+    "/c/<int:cid>/print/jobs/<int:jid>/file": ("GET", {S}, lambda s: print_job_args(s)),
     # Excel exports of the list pages (same rights as the page) and the members import.
     "/c/<int:cid>/members/export.xlsx": ("GET", VIEW | {B}, lambda s: args_for(s)),
     "/c/<int:cid>/units/export.xlsx": ("GET", VIEW, lambda s: args_for(s)),
@@ -280,3 +284,32 @@ def assisted_args(side):
                                     reported_on=date(2025, 3, 1)))
         db.session.commit()
     return args_for(side, mid=member.id)
+
+
+def print_job_args(side):
+    """URL values of a finished roster print job of `side`'s secretary (made once per test), with its PDF."""
+    import shutil
+    import tempfile
+    import weakref
+
+    from flask import current_app
+
+    from partyorg.extensions import db
+    from partyorg.models import JobState, PrintJob, utcnow
+
+    if not current_app.config.get("PRINT_FOLDER"):
+        folder = tempfile.mkdtemp(prefix="partyorg-prints-")
+        weakref.finalize(current_app._get_current_object(), shutil.rmtree, folder, True)
+        current_app.config["PRINT_FOLDER"] = folder
+    job = getattr(side, "_print_job", None)
+    if job is None:
+        key = f"job{side.community.id}.pdf"
+        with open(f"{current_app.config['PRINT_FOLDER']}/{key}", "wb") as f:
+            f.write(b"%PDF-1.7\n%%EOF\n")
+        job = PrintJob(community_id=side.community.id, user_id=side.users[Role.SECRETARY].id, rows=2,
+                       title="党员花名册", state=JobState.DONE, progress=100, file_key=key,
+                       filename="党员花名册.pdf", finished_at=utcnow())
+        db.session.add(job)
+        db.session.commit()
+        side._print_job = job
+    return args_for(side, jid=job.id)

@@ -66,7 +66,8 @@ FIELD_LABELS = {
     "status_reason": "变更原因",
 }
 
-ACTION_LABELS = {"create": "新建档案", "update": "修改", "status": "状态变更", "reveal": "查看完整身份证号"}
+ACTION_LABELS = {"create": "新建档案", "update": "修改", "status": "状态变更", "reveal": "查看完整身份证号",
+                 "import": "Excel导入"}
 
 #: Text fields and their column lengths.
 LIMITS = {"name": 50, "ethnicity": 20, "work_unit": 100, "post": 50, "room": 20, "status_reason": 200}
@@ -94,8 +95,19 @@ def _enum(enum_cls, value, field: str):
         raise DomainError(f"请选择{FIELD_LABELS[field]}。", field) from None
 
 
+#: Stands for an unreadable or out-of-range record id: no record has it, so the usual
+#: "does not belong" rule refuses it.
+_NO_RECORD = -1
+
+
 def _ref_id(value) -> int | None:
-    return int(value) if value else None
+    if not value:
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return _NO_RECORD
+    return number if 0 < number < 2**63 else _NO_RECORD
 
 
 def _clean(data: dict) -> dict:
@@ -113,13 +125,18 @@ def _id_variants(number: str) -> set[str]:
     return out
 
 
-def _check_unique_id(actor, number: str, member: Member | None) -> None:
+def _check_unique_id(actor, number: str, member: Member | None, registered: dict | None = None) -> None:
     # Only records still under supervision conflict: a member transferred out of one community
     # may be registered again by the community he moves to.
-    stmt = select(Member).where(Member.id_number.in_(_id_variants(number)), Member.status == MemberStatus.ACTIVE)
-    if member is not None and member.id is not None:
-        stmt = stmt.where(Member.id != member.id)
-    other = db.session.scalars(stmt.limit(1)).first()
+    if registered is not None:
+        # The caller looked up all active members with these numbers at once (the Excel import).
+        others = (registered.get(v) for v in _id_variants(number))
+        other = next((o for o in others if o is not None and (member is None or o.id != member.id)), None)
+    else:
+        stmt = select(Member).where(Member.id_number.in_(_id_variants(number)), Member.status == MemberStatus.ACTIVE)
+        if member is not None and member.id is not None:
+            stmt = stmt.where(Member.id != member.id)
+        other = db.session.scalars(stmt.limit(1)).first()
     if other is None:
         return
     if actor is not None and permissions.can_view_member(actor, other):
@@ -136,10 +153,12 @@ def _in_community(model, obj_id: int | None, community_id: int, field: str):
     return obj
 
 
-def check(actor, community_id: int, data: dict, member: Member | None = None, today: date | None = None) -> dict:
+def check(actor, community_id: int, data: dict, member: Member | None = None, today: date | None = None,
+          registered: dict | None = None) -> dict:
     """Check a member's fields against the rules; return the values to store.
 
-    Raises DomainError naming the field at the first broken rule.
+    Raises DomainError naming the field at the first broken rule. `registered` (ID number -> active
+    member, for every number being checked) saves a query per record when checking many at once.
     """
     today = today or date.today()
     d = _clean(data)
@@ -177,7 +196,7 @@ def check(actor, community_id: int, data: dict, member: Member | None = None, to
     idnumber.check_consistent(parsed, out["birth_date"], gender.value)
     out["id_number"] = parsed.number
     out["id_legacy"] = parsed.legacy
-    _check_unique_id(actor, parsed.number, member)
+    _check_unique_id(actor, parsed.number, member, registered)
 
     adult_on = eighteenth_birthday(out["birth_date"])
     if out["joined_on"] < adult_on:

@@ -6,7 +6,7 @@ ORM objects, so a template can neither load more data nor print a field the read
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -148,8 +148,8 @@ def scope_branch_id(scope: Scope) -> int | None:
     return scope.branch.id if scope.branch else None
 
 
-def _members(scope: Scope, sort: str) -> list[Member]:
-    stmt = select(Member).where(Member.community_id == scope.community.id, Member.status == MemberStatus.ACTIVE)
+def _in_scope(stmt, scope: Scope):
+    stmt = stmt.where(Member.community_id == scope.community.id, Member.status == MemberStatus.ACTIVE)
     if scope.branch:
         stmt = stmt.where(Member.branch_id == scope.branch.id)
     if scope.group:
@@ -158,6 +158,16 @@ def _members(scope: Scope, sort: str) -> list[Member]:
         stmt = stmt.where(Member.category == scope.category)
     if scope.building:
         stmt = stmt.where(Member.building_id == scope.building.id)
+    return stmt
+
+
+def count_members(scope: Scope) -> int:
+    """How many rows the scope's roster has (to choose between printing now and a background job)."""
+    return db.session.scalar(_in_scope(select(func.count(Member.id)), scope)) or 0
+
+
+def _members(scope: Scope, sort: str) -> list[Member]:
+    stmt = _in_scope(select(Member), scope)
     stmt = stmt.options(
         selectinload(Member.branch), selectinload(Member.group),
         selectinload(Member.building), selectinload(Member.stair_unit),

@@ -70,3 +70,6 @@ __all__ += [
     "ChosenBy", "CobuildingAgreement", "CobuildingProject", "CommitteeSeat", "CommunityNeed", "NeedStatus",
     "ProjectStatus", "ResourceKind", "ResourceState", "SeatPost", "SeatTerm", "UnitResource",
 ]
+from .printjob import JobState, PrintJob
+
+__all__ += ["JobState", "PrintJob"]

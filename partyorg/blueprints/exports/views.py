@@ -134,7 +134,7 @@ def _render(community, form, preview=None, pending=None):
         confirm = ConfirmForm(token=pending["token"])
     return render_template(
         "exports/import.html", community=community, form=form, preview=preview, pending=pending,
-        confirm=confirm, labels=importer.ACTION_LABELS, field_labels=importer.members.FIELD_LABELS,
+        confirm=confirm, labels=importer.ACTION_LABELS, field_labels=importer.members.FIELD_LABELS, required=importer.REQUIRED,
     )
 
 
@@ -143,7 +143,7 @@ def _render(community, form, preview=None, pending=None):
 def import_template(cid):
     perm.require(perm.can_edit_member(current_user, cid))
     db.get_or_404(Community, cid)
-    response = xlsx_response("党员信息导入模板.xlsx", importer.template_headers(), [])
+    response = xlsx_response("党员信息导入模板.xlsx", importer.template_header_row(), [])
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -2,16 +2,26 @@ import io
 from datetime import date
 from urllib.parse import quote
 
-from flask import render_template, request, send_file, url_for
+from flask import make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ... import permissions as perm
+from ... import print_jobs
 from ...domain import letters, rosters
 from ...domain.errors import DomainError
 from ...extensions import db
-from ...models import Branch, Building, Community, Member, OrgStatus, PartyGroup
+from ...models import (
+    Branch,
+    Building,
+    Community,
+    JobState,
+    Member,
+    OrgStatus,
+    PartyGroup,
+    PrintJob,
+)
 from ...printing import render_pdf
 from ..common import get_in_community
 from . import bp
@@ -76,19 +86,57 @@ def roster(cid):
         else:
             branch_id = rosters.scope_branch_id(scope)
             perm.require(perm.can_print_roster(current_user, cid, branch_id))
-            unmasked = bool(form.unmasked.data and may_unmask)
-            data = rosters.build_roster(
-                scope, form.columns.data, form.sort.data, show_id=unmasked,
+            req = print_jobs.RosterRequest(
+                branch_id=_int(form.branch.data), group_id=_int(form.group.data),
+                category=form.category.data or None, building_id=_int(form.building.data),
+                columns=rosters.clean_columns(form.columns.data), sort=form.sort.data or "name",
+                show_id=bool(form.unmasked.data and may_unmask),
                 show_personal=perm.can_see_roster_personal_data(current_user, cid, branch_id),
             )
-            if unmasked and "id_number" in rosters.clean_columns(form.columns.data):
-                rosters.record_unmasked_print(current_user, community, data.title)
-                db.session.commit()
-            pdf = render_pdf("roster.html", **vars(data))
-            return pdf_response(pdf, f"{data.community_name}{data.title}_{data.printed_on:%Y%m%d}.pdf",
-                                f"roster_{data.printed_on:%Y%m%d}.pdf")
+            rows = rosters.count_members(scope)
+            if rows > print_jobs.background_rows():
+                jid = print_jobs.start_roster_job(current_user, community, req, rows, title=scope.title)
+                return redirect(url_for("printing.job", cid=cid, jid=jid))
+            data, pdf = print_jobs.render_roster(current_user, community, req, scope=scope)
+            return pdf_response(pdf, *print_jobs.roster_filenames(data))
     return render_template("printing/roster.html", community=community, form=form, may_unmask=may_unmask,
-                           other_printouts=_other_printouts(cid))
+                           other_printouts=_other_printouts(cid), background_rows=print_jobs.background_rows())
+
+
+def _own_job(cid: int, jid: int) -> PrintJob:
+    """The current user's print job `jid` of community `cid` (403 for anyone else's, 404 elsewhere)."""
+    perm.require(perm.can_print_roster(current_user, cid))
+    job = get_in_community(PrintJob, jid, cid)
+    perm.require(job.user_id == current_user.id)
+    return job
+
+
+@bp.route("/c/<int:cid>/print/jobs/<int:jid>")
+@login_required
+def job(cid, jid):
+    job = _own_job(cid, jid)
+    if print_jobs.expire_if_stale(job):
+        db.session.commit()
+    finished = job.state in (JobState.DONE, JobState.FAILED)
+    response = make_response(render_template(
+        "printing/job.html", community=db.get_or_404(Community, cid), job=job, finished=finished,
+        file_ready=print_jobs.job_file(job) is not None,
+    ))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/c/<int:cid>/print/jobs/<int:jid>/file")
+@login_required
+def job_file(cid, jid):
+    job = _own_job(cid, jid)
+    if job.state != JobState.DONE:
+        return redirect(url_for("printing.job", cid=cid, jid=jid))
+    path = print_jobs.job_file(job)
+    if path is None:
+        return render_template("errors/error.html", code=410, title="文件已不存在",
+                               message="生成的 PDF 文件已过期删除，请返回打印花名册页面重新生成。"), 410
+    return pdf_response(path.read_bytes(), job.filename, f"roster_{job.id}.pdf")
 
 
 @bp.route("/c/<int:cid>/members/<int:mid>/card.pdf")
