@@ -49,6 +49,7 @@ test: venv sysdeps-test
 # Speed is measured here, never by timed assertions in tests.
 bench: venv sysdeps-run
 	$(BIN)/python bench/print_bench.py
+	$(BIN)/python bench/import_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
