@@ -17,7 +17,6 @@ def register_all(app: Flask) -> None:
     from .supervision import bp as supervision
     from .units import bp as units
 
-    for bp in (auth, main, communities, places, org, units, members, supervision, accounts, activities, committee):
+    for bp in (auth, main, communities, places, org, units, members, supervision, committee, activities,
+               printing, exports, accounts):
         app.register_blueprint(bp)
-    app.register_blueprint(exports)
-    app.register_blueprint(printing)
