@@ -68,3 +68,11 @@ def xlsx_response(filename: str, headers, rows, title: str = "Sheet1"):
     return send_file(
         io.BytesIO(xlsx_bytes(title, headers, rows)), mimetype=XLSX_MIME, as_attachment=True, download_name=filename
     )
+
+
+def form_version(form) -> int | None:
+    """The version an edit form was opened at (None when missing or unreadable)."""
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError, AttributeError):
+        return None

@@ -34,7 +34,7 @@ from ...models import (
     ResidentUnit,
     Role,
 )
-from ..common import form_data, get_in_community, save
+from ..common import form_data, form_version, get_in_community, save
 from . import bp
 from .forms import (
     ActivityEditForm,
@@ -73,12 +73,6 @@ def _year_arg() -> int:
     year = request.args.get("year", type=int)
     return year if year in _years() else date.today().year
 
-
-def _version(form) -> int | None:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 # --- list --------------------------------------------------------------------------------
@@ -251,7 +245,7 @@ def edit(cid, aid):
         def action():
             unit_id = current_user.resident_unit_id if _is_liaison() else form.unit_id.data
             rules.update_activity(current_user, activity, _payload(form), unit_id, form.unit_ids.data,
-                                  form.participant_ids.data, _version(form), form.project_ids.data)
+                                  form.participant_ids.data, form_version(form), form.project_ids.data)
 
         if save(form, action):
             flash("活动已保存。", "success")
@@ -267,7 +261,7 @@ def submit(cid, aid):
     activity = _load(cid, aid)
     perm.require(perm.can_author_activity(current_user, activity))
     form = VersionForm()
-    if save(None, lambda: rules.submit(current_user, activity, date.today(), _version(form))):
+    if save(None, lambda: rules.submit(current_user, activity, date.today(), form_version(form))):
         flash("活动已提交，等待社区确认。", "success")
     return redirect(url_for("activities.show", cid=cid, aid=aid))
 
@@ -281,7 +275,7 @@ def confirm(cid, aid):
     done = {}
 
     def action():
-        done["steps"] = rules.confirm(current_user, activity, date.today(), _version(form))
+        done["steps"] = rules.confirm(current_user, activity, date.today(), form_version(form))
 
     if save(None, action):
         message = "活动已确认，计入统计。"
@@ -299,7 +293,7 @@ def return_(cid, aid):
     activity = _load(cid, aid)
     form = ReturnForm()
     if form.validate_on_submit() and save(
-        form, lambda: rules.return_activity(current_user, activity, form.reason.data, _version(form))
+        form, lambda: rules.return_activity(current_user, activity, form.reason.data, form_version(form))
     ):
         flash("活动已退回联络员，退回理由会显示在其首页。", "success")
         return redirect(url_for("activities.show", cid=cid, aid=aid))

@@ -39,7 +39,7 @@ from ...models import (
     UnitResource,
 )
 from ...forms import BLANK_INT
-from ..common import form_data, get_in_community, save, xlsx_response
+from ..common import form_data, form_version, get_in_community, save, xlsx_response
 from . import bp
 from .forms import (
     AgreementForm,
@@ -59,12 +59,6 @@ from .forms import (
 def _community(cid: int) -> Community:
     return db.get_or_404(Community, cid)
 
-
-def _version(form) -> int | None:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return None
 
 
 def _page(query):
@@ -214,7 +208,7 @@ def term_end(cid, tid):
         warning = []
         data = form_data(form, "end_on", "end_reason")
         if save(form, lambda: warning.append(
-            rules.end_term(current_user, term, data["end_on"], data["end_reason"], _version(form))
+            rules.end_term(current_user, term, data["end_on"], data["end_reason"], form_version(form))
         )):
             flash(f"{term.holder}的任期已于{term.end_on:%Y-%m-%d}结束。", "success")
             if warning[0]:
@@ -317,7 +311,7 @@ def agreement_edit(cid, uid):
                 except DomainError as err:
                     raise DomainError(err.message, "scan") from None
                 stored.append(scan)
-            co.save_agreement(current_user, unit, data, _version(form), scan)
+            co.save_agreement(current_user, unit, data, form_version(form), scan)
 
         if save(form, action):
             flash(f"已保存“{unit.name}”的共驻共建协议。", "success")
@@ -440,7 +434,7 @@ def resource_edit(cid, rid):
             form.state.data = resource.state.value
     if form.validate_on_submit():
         data = form_data(form, *co.RESOURCE_FIELDS, *(("state",) if staff else ()))
-        if save(form, lambda: co.update_resource(current_user, resource, data, _version(form))):
+        if save(form, lambda: co.update_resource(current_user, resource, data, form_version(form))):
             flash("资源已保存。", "success")
             return redirect(url_for(".unit_show", cid=cid, uid=resource.resident_unit_id))
     return render_template(
@@ -510,7 +504,7 @@ def need_edit(cid, nid):
         form.version.data = need.version
     if form.validate_on_submit():
         data = form_data(form, *co.NEED_FIELDS)
-        if save(form, lambda: co.update_need(current_user, need, data, _version(form))):
+        if save(form, lambda: co.update_need(current_user, need, data, form_version(form))):
             flash("需求已保存。", "success")
             return redirect(url_for(".needs", cid=cid))
     return render_template(
@@ -614,7 +608,7 @@ def project_edit(cid, pid):
         form.version.data = project.version
     if form.validate_on_submit():
         data = form_data(form, *co.PROJECT_FIELDS)
-        if save(form, lambda: co.update_project(current_user, project, data, _version(form))):
+        if save(form, lambda: co.update_project(current_user, project, data, form_version(form))):
             flash("共建项目已保存。", "success")
             return redirect(url_for(".project_show", cid=cid, pid=project.id))
     return render_template(

@@ -8,7 +8,7 @@ from ... import permissions as perm
 from ...domain import units as unit_rules
 from ...extensions import db
 from ...models import Branch, Community, ResidentUnit, Role, UnitKind, User
-from ..common import form_data, get_in_community, save
+from ..common import form_data, form_version, get_in_community, save
 from . import bp
 from .forms import UnitForm, UnitSearchForm
 
@@ -16,12 +16,6 @@ from .forms import UnitForm, UnitSearchForm
 def _community(cid: int) -> Community:
     return db.get_or_404(Community, cid)
 
-
-def _version(form) -> int | None:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return None
 
 
 @bp.route("/c/<int:cid>/units")
@@ -112,7 +106,7 @@ def edit(cid, uid):
         form.version.data = unit.version
     if form.validate_on_submit():
         data = form_data(form, *unit_rules.FIELDS)
-        if save(form, lambda: unit_rules.update_unit(current_user, unit, data, _version(form))):
+        if save(form, lambda: unit_rules.update_unit(current_user, unit, data, form_version(form))):
             flash("驻区单位信息已保存。", "success")
             return redirect(url_for("units.show", cid=cid, uid=unit.id))
     return render_template("units/form.html", community=unit.community, form=form, unit=unit)
