@@ -88,6 +88,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(print_feedback_letter_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(seed_scale_command)
 
 
 # --- Excel: members import and export ---------------------------------------------------------
@@ -329,3 +330,35 @@ def print_feedback_letter_command(community_name, member_id, year, out):
         raise click.ClickException(err.message) from None
     out.write_bytes(render_pdf("feedback_letter.html", **vars(data)))
     click.echo(f"已生成{data.title}：{out}")
+
+
+# --- district-scale data for benchmarks ----------------------------------------------------------
+
+@click.command("seed-scale")
+@click.option("--members", "members", default="20000", help="党员总数（1 到 200000），分布在 30 个社区")
+def seed_scale_command(members):
+    """Build a district of 30 communities with MEMBERS members for benchmarks (existing communities are skipped)."""
+    import time
+
+    from .scale import check_members, seed_scale
+
+    try:
+        count = int(str(members).strip())
+    except ValueError:
+        raise click.ClickException(f"党员人数应为整数，收到“{members}”。") from None
+    try:
+        check_members(count)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    started = time.perf_counter()
+    report = seed_scale(count)
+    elapsed = time.perf_counter() - started
+    if report.communities == 0:
+        click.echo(f"30 个社区均已存在，未做改动（用时 {elapsed:.1f} 秒）。")
+        return
+    if report.skipped:
+        click.echo(f"跳过已存在的社区 {report.skipped} 个。")
+    click.echo(
+        f"已新建社区 {report.communities} 个、驻区单位 {report.units} 个、党员 {report.members} 人、"
+        f"管理步骤 {report.steps} 项、联建活动 {report.activities} 次，用时 {elapsed:.1f} 秒。"
+    )
