@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app partyorg
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: CJK fonts and HarfBuzz subsetting for PDFs, poppler for PDF tests,
 # Chromium for the browser tests (driven by Playwright; never `playwright install`).
-RUN_DEBS  := fonts-noto-cjk libharfbuzz-subset0
+RUN_DEBS  := fonts-noto-cjk fontconfig libharfbuzz-subset0
 TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
 WORKERS ?= 2
 

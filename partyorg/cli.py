@@ -190,7 +190,7 @@ def roster_command(community_name, branch_name, group_name, category, building_n
     """Print a roster (花名册) of a community to a PDF file; ID numbers masked unless --unmasked."""
     from .domain import rosters
     from .models import Branch, Building, PartyGroup
-    from .printing import render_pdf
+    from .printing import render_roster_pdf
 
     if out.suffix.lower() != ".pdf":
         raise click.ClickException("输出文件名应以 .pdf 结尾。")
@@ -228,7 +228,7 @@ def roster_command(community_name, branch_name, group_name, category, building_n
     if unmasked:
         rosters.record_unmasked_print(None, community, data.title + "（命令行）")
         db.session.commit()
-    out.write_bytes(render_pdf("roster.html", **vars(data)))
+    out.write_bytes(render_roster_pdf(data))
     click.echo(f"已生成{data.community_name}{data.title}（{data.count} 人）：{out}")
 
 

@@ -15,6 +15,8 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import pdf_grid
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PDF_TEMPLATE_DIR = PACKAGE_DIR / "templates" / "pdf"
 
@@ -61,3 +63,10 @@ def render_pdf(template_name: str, **context) -> bytes:
         url_fetcher=PackageFetcher(),
     )
     return html.write_pdf(font_config=_fonts())
+
+
+def render_roster_pdf(roster) -> bytes:
+    """A roster (花名册, `domain.rosters.Roster`) laid out on the character grid of `pdf_grid`."""
+    grid = pdf_grid.layout(roster.columns, roster.rows)
+    return render_pdf("roster.html", **{**vars(roster), "grid": grid, "count": roster.count,
+                                        "landscape": grid.landscape, "dense": False})
