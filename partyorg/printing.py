@@ -65,8 +65,14 @@ def render_pdf(template_name: str, **context) -> bytes:
     return html.write_pdf(font_config=_fonts())
 
 
+def render_grid_pdf(template_name: str, columns, rows, **context) -> bytes:
+    """A printout whose body is one long table (`columns` as (label, weight), `rows` of strings),
+    set on the character grid of `pdf_grid`; the grid also decides the page's orientation."""
+    grid = pdf_grid.layout(columns, rows)
+    context.update(grid=grid, landscape=grid.landscape, dense=False)
+    return render_pdf(template_name, columns=columns, rows=rows, **context)
+
+
 def render_roster_pdf(roster) -> bytes:
-    """A roster (花名册, `domain.rosters.Roster`) laid out on the character grid of `pdf_grid`."""
-    grid = pdf_grid.layout(roster.columns, roster.rows)
-    return render_pdf("roster.html", **{**vars(roster), "grid": grid, "count": roster.count,
-                                        "landscape": grid.landscape, "dense": False})
+    """A roster (花名册, `domain.rosters.Roster`)."""
+    return render_grid_pdf("roster.html", **{**vars(roster), "count": roster.count})

@@ -84,7 +84,9 @@ def serve_and_evaluate(side, member):
 
 def cjk_embedded(data: bytes) -> bool:
     fonts = pdf_fonts(data)
-    return bool(fonts) and all("NotoSansCJK" in f[0].replace("-", "") and f[-5] == "yes" for f in fonts)
+    # Noto Sans CJK SC for text, Noto Sans Mono CJK SC for tables on the character grid.
+    names = [f[0].replace("-", "") for f in fonts]
+    return bool(fonts) and all("NotoSans" in n and "CJKSC" in n for n in names) and all(f[-5] == "yes" for f in fonts)
 
 
 def urls(side, member=None):

@@ -22,7 +22,7 @@ from ...models import (
     PartyGroup,
     PrintJob,
 )
-from ...printing import render_pdf
+from ...printing import render_grid_pdf, render_pdf
 from ..common import get_in_community
 from . import bp
 from .forms import RosterForm
@@ -165,7 +165,7 @@ def units(cid):
     perm.require(perm.can_view_community(current_user, cid))
     community = db.get_or_404(Community, cid)
     data = rosters.build_units(community, show_phones=perm.can_see_officer_phones(current_user, cid))
-    pdf = render_pdf("units.html", **data)
+    pdf = render_grid_pdf("units.html", **data)
     return pdf_response(pdf, f"{data['community_name']}驻区单位名册_{date.today():%Y%m%d}.pdf",
                         f"units_{date.today():%Y%m%d}.pdf")
 
@@ -206,7 +206,7 @@ def report_in(cid):
     community = db.get_or_404(Community, cid)
     data = letters.build_report_in(
         community, show_phones=perm.can_see_roster_personal_data(current_user, cid, None))
-    pdf = render_pdf("report_in.html", **data)
+    pdf = render_grid_pdf("report_in.html", **data)
     return pdf_response(pdf, f"{data['community_name']}{data['title']}_{data['printed_on']:%Y%m%d}.pdf",
                         f"report_in_{data['printed_on']:%Y%m%d}.pdf")
 
