@@ -23,6 +23,7 @@ from .domain import rosters
 from .domain.errors import DomainError
 from .extensions import db
 from .models import Community, JobState, PrintJob, User, utcnow
+from .permissions import can_manage_community
 from .printing import render_roster_pdf
 
 log = logging.getLogger(__name__)
@@ -194,6 +195,78 @@ def job_file(job: PrintJob) -> Path | None:
         return None
     path = print_folder() / job.file_key
     return path if path.is_file() else None
+
+
+# --- the list of jobs ("打印任务") --------------------------------------------------------------
+
+@dataclass
+class JobRow:
+    """One line of the job list, with what the viewer may do decided here, not in the template."""
+
+    job: PrintJob
+    requested_by: str
+    mine: bool
+    file_ready: bool
+
+    @property
+    def can_follow(self) -> bool:
+        """A link to the progress page: own jobs still queued or rendering."""
+        return self.mine and self.job.state in (JobState.QUEUED, JobState.RUNNING)
+
+    @property
+    def can_download(self) -> bool:
+        return self.mine and self.file_ready
+
+    @property
+    def can_remove(self) -> bool:
+        return self.mine and self.file_ready
+
+
+def sees_community_jobs(viewer: User, community_id: int) -> bool:
+    """The community's secretary also sees the jobs of the community's other users (not their files)."""
+    return can_manage_community(viewer, community_id)
+
+
+def list_jobs(viewer: User, community_id: int) -> tuple[list[JobRow], bool]:
+    """The jobs of community `community_id` asked for in the last KEEP_FILES, newest first.
+
+    Everyone sees his own; the community's secretary also those of the community's users (never
+    the district's). Marks lost jobs failed as the progress page does and says whether it did
+    (flushes nothing: the caller commits).
+    """
+    stmt = (
+        db.select(PrintJob, User.display_name)
+        .join(User, User.id == PrintJob.user_id)
+        .where(PrintJob.community_id == community_id, PrintJob.created_at >= utcnow() - KEEP_FILES)
+        .order_by(PrintJob.created_at.desc(), PrintJob.id.desc())
+    )
+    if sees_community_jobs(viewer, community_id):
+        stmt = stmt.where(db.or_(PrintJob.user_id == viewer.id, User.community_id == community_id))
+    else:
+        stmt = stmt.where(PrintJob.user_id == viewer.id)
+    rows, changed = [], False
+    for job, name in db.session.execute(stmt):
+        changed = expire_if_stale(job) or changed
+        rows.append(JobRow(job=job, requested_by=name, mine=job.user_id == viewer.id,
+                           file_ready=job_file(job) is not None))
+    return rows, changed
+
+
+def remove_file(job: PrintJob) -> None:
+    """Delete a finished job's PDF before KEEP_FILES; the row stays, marked removed (the caller commits)."""
+    if job.state == JobState.FAILED:
+        raise DomainError("生成失败的任务没有 PDF 文件，无需删除。")
+    if job.state != JobState.DONE:
+        raise DomainError("任务尚未完成，请等 PDF 生成后再删除文件。")
+    if job.removed_at is not None:
+        raise DomainError("该任务的 PDF 文件已经删除。")
+    if job_file(job) is None:
+        raise DomainError("该任务的 PDF 文件已过期删除，无需再删除。")
+    # The file goes first: a row pointing at a missing file only says "expired", a file nobody
+    # points at would keep personal data forever.
+    (print_folder() / job.file_key).unlink(missing_ok=True)
+    job.file_key = ""
+    job.removed_at = utcnow()
 
 
 def _remove_old_files() -> None:

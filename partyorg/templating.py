@@ -1,8 +1,8 @@
 """Jinja filters and the navigation every page shows."""
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from enum import Enum
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from . import permissions as perm
@@ -14,10 +14,18 @@ def fmt_date(value) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return local_time(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.strftime("%Y-%m-%d")
     return str(value)
+
+
+def local_time(value: datetime) -> datetime:
+    """A stored time (naive UTC) as the users' wall-clock time (Beijing time unless configured)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    hours = current_app.config.get("DISPLAY_UTC_OFFSET_HOURS", 8)
+    return value.astimezone(timezone(timedelta(hours=hours)))
 
 
 def fmt_label(value) -> str:
@@ -50,7 +58,8 @@ def nav_items() -> list[tuple[str, str, str]]:
             ("大党委", url_for("committee.seats", cid=cid), "committee.seat"),
             ("共驻共建", url_for("committee.cobuilding", cid=cid), "committee.cobuilding"),
             ("联建活动", url_for("activities.index", cid=cid), "activities."),
-            ("打印", url_for("printing.roster", cid=cid), "printing."),
+            ("打印", url_for("printing.roster", cid=cid), "printing.roster"),
+            ("打印任务", url_for("printing.jobs", cid=cid), "printing.job"),
         ]
         if perm.can_manage_accounts(u, cid):
             items.append(("账号", url_for("accounts.index", cid=cid), "accounts."))
@@ -58,6 +67,7 @@ def nav_items() -> list[tuple[str, str, str]]:
         items.append(("本支部", url_for("org.branch_show", cid=cid, bid=u.branch_id), "org.branch"))
         items.append(("我的待办", url_for("supervision.my_todo"), "supervision."))
         items.append(("本支部党员", url_for("members.index", cid=cid), "members."))
+        items.append(("打印任务", url_for("printing.jobs", cid=cid), "printing.job"))
     elif u.role == Role.LIAISON and u.resident_unit_id:
         items.append(("联建活动", url_for("activities.index", cid=cid), "activities."))
         items.append(("本单位", url_for("units.show", cid=cid, uid=u.resident_unit_id), "units."))

@@ -30,3 +30,14 @@ def test_page_has_no_inline_script_or_style(client, auth, world, rule):
     assert not INLINE_SCRIPT.search(html), INLINE_SCRIPT.search(html).group(0)
     assert not INLINE_STYLE.search(html), html[INLINE_STYLE.search(html).start() - 80:][:200]
     assert not INLINE_HANDLER.search(html), INLINE_HANDLER.search(html).group(0)
+
+
+def test_times_show_in_beijing_time(app):
+    from datetime import datetime
+
+    from partyorg.templating import fmt_date
+
+    with app.app_context():
+        assert fmt_date(datetime(2026, 11, 30, 17, 5)) == "2026-12-01 01:05"  # stored UTC
+        app.config["DISPLAY_UTC_OFFSET_HOURS"] = 0
+        assert fmt_date(datetime(2026, 11, 30, 17, 5)) == "2026-11-30 17:05"

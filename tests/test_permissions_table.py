@@ -135,6 +135,10 @@ TABLE = {
     # the job's own user sees it.
     "/c/<int:cid>/print/jobs/<int:jid>": ("GET", {S}, lambda s: print_job_args(s)),
     "/c/<int:cid>/print/jobs/<int:jid>/file": ("GET", {S}, lambda s: print_job_args(s)),
+    # The list of jobs: whoever prints rosters sees his own (the secretary her community's too);
+    # removing a file early is for the job's own user.
+    "/c/<int:cid>/print/jobs": ("GET", VIEW | {B}, lambda s: args_for(s)),
+    "/c/<int:cid>/print/jobs/<int:jid>/remove": ("POST", {S}, lambda s: print_job_args(s)),
     # Excel exports of the list pages (same rights as the page) and the members import.
     "/c/<int:cid>/members/export.xlsx": ("GET", VIEW | {B}, lambda s: args_for(s)),
     "/c/<int:cid>/units/export.xlsx": ("GET", VIEW, lambda s: args_for(s)),

@@ -133,7 +133,7 @@ def test_failed_render_shows_a_chinese_message(client, auth, world, jobs, monkey
     def broken(*args, **kwargs):
         raise RuntimeError("pango exploded")
 
-    monkeypatch.setattr(print_jobs, "render_pdf", broken)
+    monkeypatch.setattr(print_jobs, "render_roster_pdf", broken)
     auth.login(world.a.users[Role.SECRETARY])
     job = start_job(client, world.a)
     assert job.state == JobState.FAILED and job.finished_at is not None
@@ -201,3 +201,187 @@ def test_background_thread_renders_the_job(client, auth, world, jobs, app):
     assert job.state == JobState.DONE, job.error
     assert "已完成" in text(client.get(r.headers["Location"]))
     assert client.get(job_url(world.a, job.id, file=True)).mimetype == "application/pdf"
+
+
+# --- the list of jobs (打印任务) and removing a file early --------------------------------------
+
+def jobs_url(side) -> str:
+    return f"/c/{side.community.id}/print/jobs"
+
+
+def remove_url(side, job_id) -> str:
+    return f"{job_url(side, job_id)}/remove"
+
+
+def add_job(user, side, title, state=JobState.DONE, age=timedelta(minutes=1), **kw) -> PrintJob:
+    """A job row as the worker leaves it (no file: `start_job` makes real ones)."""
+    job = PrintJob(community_id=side.community.id, user_id=user.id, rows=kw.pop("rows", 500), title=title,
+                   state=state, progress=100 if state == JobState.DONE else 10, created_at=utcnow() - age,
+                   finished_at=utcnow() - age if state in (JobState.DONE, JobState.FAILED) else None, **kw)
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def test_job_list_shows_own_jobs_of_the_last_day_newest_first(client, auth, world, jobs):
+    staff = auth.login(world.a.users[Role.STAFF])
+    done = start_job(client, world.a)
+    queued = add_job(staff, world.a, "甲楼花名册", JobState.QUEUED, timedelta(minutes=2))
+    stale = add_job(staff, world.a, "乙楼花名册", JobState.RUNNING, timedelta(minutes=20))
+    failed = add_job(staff, world.a, "丙楼花名册", JobState.FAILED, timedelta(minutes=30),
+                     error="所选党支部不属于本社区。")
+    add_job(staff, world.a, "丁楼花名册", JobState.DONE, timedelta(hours=25))
+    add_job(world.a.users[Role.SECRETARY], world.a, "党委书记的花名册")
+
+    r = client.get(jobs_url(world.a))
+    page = text(r)
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    assert "<h1 class=\"h4 mb-0\">打印任务</h1>" in page and "近24小时您提交" in page
+    # Newest first; older than a day and other users' jobs are not listed.
+    assert page.index(f"{done.rows} 人") < page.index("甲楼花名册") < page.index("乙楼花名册") < page.index("丙楼花名册")
+    assert "丁楼花名册" not in page and "党委书记的花名册" not in page
+    assert "提交人" not in page  # only the secretary's list names who asked
+    assert "排队中" in page and "已完成" in page and "失败" in page
+    # Done: download and remove; queued: progress page; failed: the reason, no links.
+    assert f'href="{job_url(world.a, done.id, file=True)}"' in page
+    assert f'action="{remove_url(world.a, done.id)}"' in page and "data-confirm=" in page
+    assert f'href="{job_url(world.a, queued.id)}"' in page and "查看进度" in page
+    assert "所选党支部不属于本社区。" in page
+    assert f'href="{job_url(world.a, failed.id)}"' not in page
+    # A job lost to a restart shows failed with the stale message, and is stored as failed.
+    assert print_jobs.STALE_MESSAGE in page
+    assert f'href="{job_url(world.a, stale.id)}"' not in page
+    assert db.session.get(PrintJob, stale.id).state == JobState.FAILED
+
+
+def test_secretary_sees_her_community_users_jobs_but_not_their_files(client, auth, world, jobs):
+    a = world.a
+    add_job(a.users[Role.STAFF], a, "工作人员的花名册")
+    branch_job = add_job(a.users[Role.BRANCH_SECRETARY], a, "支部书记的花名册", JobState.RUNNING)
+    add_job(world.district, a, "区委打印的花名册")
+    add_job(world.b.users[Role.STAFF], world.b, "新华的花名册")
+    auth.login(a.users[Role.SECRETARY])
+    mine = start_job(client, a)
+
+    page = text(client.get(jobs_url(a)))
+    assert "近24小时本社区账号提交" in page and "提交人" in page
+    assert "工作人员的花名册" in page and a.users[Role.STAFF].display_name in page
+    assert "支部书记的花名册" in page and a.users[Role.BRANCH_SECRETARY].display_name in page
+    assert "区委打印的花名册" not in page  # the district is not one of the community's users
+    assert "新华的花名册" not in page
+    # Her own job downloads; the others' files and progress pages stay their users'.
+    assert f'href="{job_url(a, mine.id, file=True)}"' in page
+    assert page.count("下载 PDF") == 1 and page.count('/remove"') == 1
+    assert "仅提交人可下载" in page
+    assert f'href="{job_url(a, branch_job.id)}"' not in page
+
+
+@pytest.mark.parametrize("role", [Role.DISTRICT, Role.STAFF, Role.BRANCH_SECRETARY])
+def test_others_see_only_their_own_jobs(client, auth, world, jobs, role):
+    a = world.a
+    for user, title in ((world.district, "区委打印的花名册"), (a.users[Role.SECRETARY], "党委书记的花名册"),
+                        (a.users[Role.STAFF], "工作人员的花名册"),
+                        (a.users[Role.BRANCH_SECRETARY], "支部书记的花名册")):
+        add_job(user, a, title)
+    user = auth.login(world.district if role == Role.DISTRICT else a.users[role])
+    own = {Role.DISTRICT: "区委打印的花名册", Role.STAFF: "工作人员的花名册",
+           Role.BRANCH_SECRETARY: "支部书记的花名册"}[role]
+    page = text(client.get(jobs_url(a)))
+    assert own in page
+    assert sum(t in page for t in ("区委打印的花名册", "党委书记的花名册", "工作人员的花名册", "支部书记的花名册")) == 1
+    assert "提交人" not in page
+    assert user.display_name not in page.split("<main", 1)[1]  # no names column for one's own list
+
+
+def test_job_list_of_another_community_is_refused(client, auth, world, jobs):
+    add_job(world.b.users[Role.SECRETARY], world.b, "新华的花名册")
+    auth.login(world.a.users[Role.SECRETARY])
+    r = client.get(jobs_url(world.b))
+    assert r.status_code == 403 and "新华的花名册" not in text(r)
+    auth.login(world.a.users[Role.LIAISON])
+    assert client.get(jobs_url(world.a)).status_code == 403
+
+
+def test_empty_job_list_says_what_to_do(client, auth, world, jobs):
+    auth.login(world.a.users[Role.BRANCH_SECRETARY])
+    page = text(client.get(jobs_url(world.a)))
+    assert "近24小时没有后台打印任务" in page
+    assert f'href="/c/{world.a.community.id}/print/roster"' in page
+
+
+def test_job_list_is_linked_from_nav_roster_and_progress_pages(client, auth, world, jobs):
+    auth.login(world.a.users[Role.STAFF])
+    link = f'href="{jobs_url(world.a)}"'
+    roster_page = text(client.get(f"/c/{world.a.community.id}/print/roster"))
+    assert link in roster_page and "打印任务" in roster_page
+    job = start_job(client, world.a)
+    assert link in text(client.get(job_url(world.a, job.id)))
+    # The nav marks 打印任务 on the list, not 打印.
+    page = text(client.get(jobs_url(world.a)))
+    assert f'<a class="nav-link active" href="{jobs_url(world.a)}">打印任务</a>' in page
+    auth.login(world.a.users[Role.BRANCH_SECRETARY])
+    assert link in text(client.get("/", follow_redirects=True))
+
+
+def test_remove_own_file_keeps_the_row(client, auth, world, jobs):
+    auth.login(world.a.users[Role.STAFF])
+    job = start_job(client, world.a)
+    key = job.file_key
+    assert (jobs / key).is_file()
+
+    r = client.post(remove_url(world.a, job.id))
+    assert r.status_code == 302 and r.headers["Location"].endswith(jobs_url(world.a))
+    page = text(client.get(jobs_url(world.a)))
+    assert "PDF 文件，任务记录仍保留在列表中" in page and "文件已于" in page
+    assert f'href="{job_url(world.a, job.id, file=True)}"' not in page
+    assert not (jobs / key).exists()
+    job = db.session.get(PrintJob, job.id)
+    assert job.state == JobState.DONE and job.file_key == "" and job.removed_at is not None
+
+    r = client.get(job_url(world.a, job.id, file=True))
+    assert r.status_code == 410 and "您已删除此 PDF 文件" in text(r)
+    assert "您已于" in text(client.get(job_url(world.a, job.id)))
+    # A second removal says so and changes nothing.
+    removed_at = job.removed_at
+    client.post(remove_url(world.a, job.id))
+    assert "已经删除" in text(client.get(jobs_url(world.a)))
+    db.session.expire_all()
+    assert db.session.get(PrintJob, job.id).removed_at == removed_at
+
+
+@pytest.mark.parametrize("state, message", [(JobState.QUEUED, "任务尚未完成"), (JobState.RUNNING, "任务尚未完成"),
+                                            (JobState.FAILED, "生成失败的任务没有 PDF 文件")])
+def test_only_finished_files_can_be_removed(client, auth, world, jobs, state, message):
+    user = auth.login(world.a.users[Role.STAFF])
+    job = add_job(user, world.a, "党员花名册", state)
+    r = client.post(remove_url(world.a, job.id))
+    assert r.status_code == 302
+    assert message in text(client.get(jobs_url(world.a)))
+    db.session.expire_all()
+    job = db.session.get(PrintJob, job.id)
+    assert job.state == state and job.removed_at is None
+
+
+@pytest.mark.parametrize("role", [Role.SECRETARY, Role.STAFF, Role.BRANCH_SECRETARY, Role.DISTRICT, Role.LIAISON])
+def test_nobody_removes_another_users_file(client, auth, world, jobs, role):
+    owner = Role.STAFF if role == Role.SECRETARY else Role.SECRETARY
+    auth.login(world.a.users[owner])
+    job = start_job(client, world.a)
+    auth.login(world.district if role == Role.DISTRICT else world.a.users[role])
+    r = client.post(remove_url(world.a, job.id))
+    assert r.status_code == 403 and "无权访问" in text(r)
+    db.session.expire_all()
+    job = db.session.get(PrintJob, job.id)
+    assert job.removed_at is None and (jobs / job.file_key).is_file()
+
+
+def test_another_communitys_file_cannot_be_removed(client, auth, world, jobs):
+    auth.login(world.b.users[Role.SECRETARY])
+    job = start_job(client, world.b)
+    auth.login(world.a.users[Role.SECRETARY])
+    assert client.post(remove_url(world.a, job.id)).status_code == 404  # not a job of 昌盛
+    assert client.post(remove_url(world.b, job.id)).status_code == 403  # not her community
+    assert client.post(remove_url(world.a, 99999)).status_code == 404
+    db.session.expire_all()
+    job = db.session.get(PrintJob, job.id)
+    assert job.removed_at is None and (jobs / job.file_key).is_file()

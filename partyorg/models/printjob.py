@@ -35,3 +35,5 @@ class PrintJob(db.Model):
     error: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+    #: When the user deleted the PDF before KEEP_FILES; the row stays for the list of jobs.
+    removed_at: Mapped[datetime | None] = mapped_column()

@@ -2,7 +2,15 @@ import io
 from datetime import date
 from urllib.parse import quote
 
-from flask import make_response, redirect, render_template, request, send_file, url_for
+from flask import (
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -111,6 +119,39 @@ def _own_job(cid: int, jid: int) -> PrintJob:
     return job
 
 
+@bp.route("/c/<int:cid>/print/jobs")
+@login_required
+def jobs(cid):
+    perm.require(perm.can_print_roster(current_user, cid))
+    community = db.get_or_404(Community, cid)
+    rows, expired = print_jobs.list_jobs(current_user, cid)
+    if expired:
+        db.session.commit()
+    response = make_response(render_template(
+        "printing/jobs.html", community=community, rows=rows,
+        community_view=print_jobs.sees_community_jobs(current_user, cid),
+        background_rows=print_jobs.background_rows(),
+    ))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/c/<int:cid>/print/jobs/<int:jid>/remove", methods=["POST"])
+@login_required
+def job_remove(cid, jid):
+    job = _own_job(cid, jid)
+    title = job.title or "党员花名册"
+    try:
+        print_jobs.remove_file(job)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+    else:
+        db.session.commit()
+        flash(f"已删除“{title}”的 PDF 文件，任务记录仍保留在列表中。", "success")
+    return redirect(url_for("printing.jobs", cid=cid))
+
+
 @bp.route("/c/<int:cid>/print/jobs/<int:jid>")
 @login_required
 def job(cid, jid):
@@ -134,8 +175,9 @@ def job_file(cid, jid):
         return redirect(url_for("printing.job", cid=cid, jid=jid))
     path = print_jobs.job_file(job)
     if path is None:
+        gone = "您已删除此 PDF 文件" if job.removed_at else "生成的 PDF 文件已过期删除"
         return render_template("errors/error.html", code=410, title="文件已不存在",
-                               message="生成的 PDF 文件已过期删除，请返回打印花名册页面重新生成。"), 410
+                               message=f"{gone}，请返回打印花名册页面重新生成。"), 410
     return pdf_response(path.read_bytes(), job.filename, f"roster_{job.id}.pdf")
 
 
