@@ -22,6 +22,10 @@ class Config:
     #: Login attempts allowed per account and per address.
     LOGIN_LIMIT = "10 per 5 minutes"
     PER_PAGE = 20
+    #: Times are stored in UTC and shown in Beijing time (China keeps no daylight saving time).
+    DISPLAY_UTC_OFFSET_HOURS = 8
+    #: Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto/-Host are trusted.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0") or 0)
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
