@@ -417,10 +417,7 @@ class CobuildingSeeder:
         a.created_at = created
         if act.state == "draft":
             return
-        submitted = self.at(held_on + timedelta(days=1), 9, 20)
-        with _dated(submitted):
-            activities.submit(author, a, self.today)
-        a.submitted_at = submitted
+        self.submit(author, a, self.at(held_on + timedelta(days=1), 9, 20))
         if act.state in ("returned", "resubmitted", "returned_confirmed"):
             returned = self.at(held_on + timedelta(days=2), 15, 10)
             with _dated(returned):
@@ -428,10 +425,7 @@ class CobuildingSeeder:
             a.reviewed_at = returned
             if act.state == "returned":
                 return
-            resubmitted = self.at(held_on + timedelta(days=4), 10, 5)
-            with _dated(resubmitted):
-                activities.submit(author, a, self.today)
-            a.submitted_at = resubmitted
+            self.submit(author, a, self.at(held_on + timedelta(days=4), 10, 5))
             if act.state == "resubmitted":
                 return
         elif act.state == "submitted":
@@ -443,6 +437,12 @@ class CobuildingSeeder:
         for step in steps:
             step.done_at = confirmed
         db.session.flush()
+
+    def submit(self, author: User, activity, when: datetime) -> None:
+        """Submit (or submit again) the activity for review at `when`."""
+        with _dated(when):
+            activities.submit(author, activity, self.today)
+        activity.submitted_at = when
 
     def attach_photo(self, author: User, activity) -> None:
         name = f"{activity.held_on:%Y%m%d}活动现场.png"

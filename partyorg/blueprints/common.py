@@ -1,5 +1,5 @@
-"""Helpers the blueprints share: loading scoped records, turning domain errors into form errors."""
-from flask import abort, flash
+"""Helpers the blueprints share: loading scoped records, turning domain errors into form errors, list pages."""
+from flask import abort, current_app, flash, request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -76,3 +76,46 @@ def form_version(form) -> int | None:
         return int(form.version.data)
     except (TypeError, ValueError, AttributeError):
         return None
+
+
+def page_of(query):
+    """The page of `query` that the request's `page` argument asks for (past the last page: an empty page, not 404)."""
+    return db.paginate(
+        query, page=request.args.get("page", 1, type=int), per_page=current_app.config["PER_PAGE"], error_out=False
+    )
+
+
+class ListFilters:
+    """Narrow a list page's query by the filters in the request's arguments.
+
+    `given` tells whether any filter was filled in, even with a value that matches no choice, so that
+    an empty page can say "nothing matches" instead of "nothing here yet".
+    """
+
+    def __init__(self, query):
+        self.query = query
+        self.given = False
+
+    def choice(self, name: str, column, enum_cls) -> "ListFilters":
+        """Keep the rows whose `column` is the enum value in argument `name` (an unknown value keeps all)."""
+        value = request.args.get(name, "")
+        self.given = self.given or bool(value)
+        if value in {member.value for member in enum_cls}:
+            self.query = self.query.where(column == enum_cls(value))
+        return self
+
+    def record_id(self, name: str, column) -> "ListFilters":
+        """Keep the rows whose `column` is the id in argument `name` (0, missing or not a number keeps all)."""
+        value = request.args.get(name, 0, type=int)
+        if value:
+            self.given = True
+            self.query = self.query.where(column == value)
+        return self
+
+    def text(self, name: str, column) -> "ListFilters":
+        """Keep the rows whose `column` contains argument `name` (blanks stripped, at most 100 characters)."""
+        value = (request.args.get(name) or "").strip()[:100]
+        if value:
+            self.given = True
+            self.query = self.query.where(column.contains(value, autoescape=True))
+        return self

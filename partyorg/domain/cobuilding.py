@@ -46,11 +46,25 @@ def _enum(enum_cls, value, field: str, message: str):
         raise DomainError(message, field) from None
 
 
+def _not_stale(record, expected_version: int | None) -> None:
+    """Refuse an edit of a form opened at another version (before checking what it says)."""
+    if expected_version is not None and record.version != expected_version:
+        raise StaleEdit()
+
+
 def _unit_in(community_id: int, unit_id) -> ResidentUnit:
     unit = db.session.get(ResidentUnit, unit_id) if unit_id else None
     if unit is None or unit.community_id != community_id:
         raise DomainError("请选择本社区的驻区单位。", "resident_unit_id")
     return unit
+
+
+def _title_taken(model, community_id: int, title: str, own_id: int | None) -> bool:
+    """Whether another record of the community's list has this title (letter case aside)."""
+    same = select(model.id).where(model.community_id == community_id, func.lower(model.title) == title.lower())
+    if own_id is not None:
+        same = same.where(model.id != own_id)
+    return bool(db.session.scalar(same))
 
 
 # --- agreements ------------------------------------------------------------------------------
@@ -63,8 +77,8 @@ def save_agreement(actor, unit: ResidentUnit, data: dict, expected_version: int 
     """Record the agreement's dates (kept on the unit), signatories and, optionally, its scanned copy."""
     data = _strip(data)
     agreement = agreement_of(unit)
-    if agreement is not None and expected_version is not None and agreement.version != expected_version:
-        raise StaleEdit()
+    if agreement is not None:
+        _not_stale(agreement, expected_version)
     start, end = data.get("agreement_start"), data.get("agreement_end")
     if start is None:
         raise DomainError("请填写协议开始日期。", "agreement_start")
@@ -116,8 +130,7 @@ def create_resource(actor, unit: ResidentUnit, data: dict, confirmed: bool) -> U
 
 def update_resource(actor, resource: UnitResource, data: dict, expected_version: int | None) -> list[str]:
     """Change a resource; staff may also set its state (a liaison's form has none)."""
-    if expected_version is not None and resource.version != expected_version:
-        raise StaleEdit()
+    _not_stale(resource, expected_version)
     changes = _check_resource({k: data.get(k, getattr(resource, k)) for k in RESOURCE_FIELDS})
     if data.get("state"):
         changes["state"] = _enum(ResourceState, data["state"], "state", "请选择资源状态。")
@@ -142,29 +155,17 @@ def _check_need(community_id: int, data: dict, need_id: int | None = None) -> di
         raise DomainError("请填写需求名称。", "title")
     data["description"] = data.get("description") or ""
     data["status"] = _enum(NeedStatus, data.get("status") or NeedStatus.OPEN.value, "status", "请选择需求状态。")
-    same = select(CommunityNeed.id).where(
-        CommunityNeed.community_id == community_id, func.lower(CommunityNeed.title) == data["title"].lower()
-    )
-    if need_id is not None:
-        same = same.where(CommunityNeed.id != need_id)
-    if db.session.scalar(same):
+    if _title_taken(CommunityNeed, community_id, data["title"], need_id):
         raise DomainError("本社区已有同名的需求。", "title")
     return data
 
 
 def create_need(actor, community_id: int, data: dict) -> CommunityNeed:
-    data = _check_need(community_id, {k: data.get(k) for k in NEED_FIELDS})
-    need = CommunityNeed(community_id=community_id, **data)
-    db.session.add(need)
-    audit.record_create(actor, need)
-    return need
+    return _create_listed(actor, CommunityNeed, community_id, data)
 
 
 def update_need(actor, need: CommunityNeed, data: dict, expected_version: int | None) -> list[str]:
-    if expected_version is not None and need.version != expected_version:
-        raise StaleEdit()
-    data = _check_need(need.community_id, {k: data.get(k) for k in NEED_FIELDS}, need.id)
-    return audit.apply_changes(actor, need, data, expected_version)
+    return _update_listed(actor, need, data, expected_version)
 
 
 # --- projects ---------------------------------------------------------------------------------
@@ -198,30 +199,43 @@ def _check_project(community_id: int, data: dict, project_id: int | None = None)
     if started and finished and finished < started:
         raise DomainError("完成日期不能早于开始日期。", "finished_on")
     data["note"] = data.get("note") or ""
-    same = select(CobuildingProject.id).where(
-        CobuildingProject.community_id == community_id, func.lower(CobuildingProject.title) == data["title"].lower()
-    )
-    if project_id is not None:
-        same = same.where(CobuildingProject.id != project_id)
-    if db.session.scalar(same):
+    if _title_taken(CobuildingProject, community_id, data["title"], project_id):
         raise DomainError("本社区已有同名的共建项目。", "title")
     return data
 
 
 def create_project(actor, community_id: int, data: dict) -> CobuildingProject:
-    data = _check_project(community_id, {k: data.get(k) for k in PROJECT_FIELDS})
-    project = CobuildingProject(community_id=community_id, **data)
-    db.session.add(project)
-    audit.record_create(actor, project)
-    return project
+    return _create_listed(actor, CobuildingProject, community_id, data)
 
 
 def update_project(actor, project: CobuildingProject, data: dict, expected_version: int | None) -> list[str]:
-    if expected_version is not None and project.version != expected_version:
-        raise StaleEdit()
-    data = _check_project(project.community_id, {k: data.get(k) for k in PROJECT_FIELDS}, project.id)
-    return audit.apply_changes(actor, project, data, expected_version)
+    return _update_listed(actor, project, data, expected_version)
 
+
+# --- what the need and project lists share ------------------------------------------------------
+
+#: Per model of a community's list: the fields a form sets, and the check that cleans them.
+_LISTED = {CommunityNeed: (NEED_FIELDS, _check_need), CobuildingProject: (PROJECT_FIELDS, _check_project)}
+
+
+def _create_listed(actor, model, community_id: int, data: dict):
+    """Check `data` and add it to the community's list of `model` (needs or projects)."""
+    fields, check = _LISTED[model]
+    record = model(community_id=community_id, **check(community_id, {k: data.get(k) for k in fields}))
+    db.session.add(record)
+    audit.record_create(actor, record)
+    return record
+
+
+def _update_listed(actor, record, data: dict, expected_version: int | None) -> list[str]:
+    """Check `data` and apply it to a record of a community's list; return the changed field names."""
+    _not_stale(record, expected_version)
+    fields, check = _LISTED[type(record)]
+    data = check(record.community_id, {k: data.get(k) for k in fields}, record.id)
+    return audit.apply_changes(actor, record, data, expected_version)
+
+
+# --- counts ----------------------------------------------------------------------------------
 
 def unit_counts(community_id: int) -> dict[int, dict[str, int]]:
     """Per unit: confirmed resources, resources awaiting confirmation, projects."""

@@ -4,7 +4,6 @@ from datetime import date
 
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -39,7 +38,7 @@ from ...models import (
     UnitResource,
 )
 from ...forms import BLANK_INT
-from ..common import form_data, form_version, get_in_community, save, xlsx_response
+from ..common import ListFilters, form_data, form_version, get_in_community, page_of, save, xlsx_response
 from . import bp
 from .forms import (
     AgreementForm,
@@ -60,13 +59,6 @@ def _community(cid: int) -> Community:
     return db.get_or_404(Community, cid)
 
 
-
-def _page(query):
-    return db.paginate(
-        query, page=request.args.get("page", 1, type=int), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
-
-
 def _liaison_unit(cid: int) -> int | None:
     """The unit a liaison's lists are narrowed to (None for everyone else)."""
     return current_user.resident_unit_id if current_user.role == Role.LIAISON else None
@@ -76,6 +68,24 @@ def _units(cid: int) -> list[ResidentUnit]:
     return list(
         db.session.scalars(select(ResidentUnit).where(ResidentUnit.community_id == cid).order_by(ResidentUnit.name))
     )
+
+
+def _units_seen(cid: int) -> list[ResidentUnit]:
+    """The units a user may pick in the co-building lists: all of the community's, or a liaison's own."""
+    own = _liaison_unit(cid)
+    return [u for u in _units(cid) if own is None or u.id == own]
+
+
+def _own_unit_only(query, cid: int, unit_column):
+    """Narrow a liaison's list to the rows of their own unit (everyone else's list stays whole)."""
+    own = _liaison_unit(cid)
+    return query if own is None else query.where(unit_column == own)
+
+
+def _unit_filters(cid: int, form, query, unit_column) -> ListFilters:
+    """Filters of a co-building list by unit: a liaison's own unit only, and the unit picked in `form.unit`."""
+    form.unit.choices = [(0, "全部单位")] + [(u.id, u.name) for u in _units_seen(cid)]
+    return ListFilters(_own_unit_only(query, cid, unit_column)).record_id("unit", unit_column)
 
 
 # --- template helpers for pages of other blueprints -----------------------------------------
@@ -235,11 +245,8 @@ def _unit_for(cid: int, uid: int) -> ResidentUnit:
 def cobuilding(cid):
     perm.require(perm.can_enter_cobuilding(current_user, cid))
     community = _community(cid)
-    query = select(ResidentUnit).where(ResidentUnit.community_id == cid)
-    own = _liaison_unit(cid)
-    if own is not None:
-        query = query.where(ResidentUnit.id == own)
-    page = _page(query.order_by(ResidentUnit.name))
+    query = _own_unit_only(select(ResidentUnit).where(ResidentUnit.community_id == cid), cid, ResidentUnit.id)
+    page = page_of(query.order_by(ResidentUnit.name))
     agreements = {
         a.resident_unit_id: a
         for a in db.session.scalars(
@@ -349,11 +356,7 @@ def agreement_scan(cid, uid):
 
 def _resource_form(cid: int, form_cls, obj=None):
     form = form_cls(obj=obj)
-    own = _liaison_unit(cid)
-    units = _units(cid)
-    if own is not None:
-        units = [u for u in units if u.id == own]
-    form.resident_unit_id.choices = [BLANK_INT] + [(u.id, u.name) for u in units]
+    form.resident_unit_id.choices = [BLANK_INT] + [(u.id, u.name) for u in _units_seen(cid)]
     return form
 
 
@@ -363,25 +366,17 @@ def resources(cid):
     perm.require(perm.can_enter_cobuilding(current_user, cid))
     community = _community(cid)
     filters = ResourceFilter(request.args)
-    own = _liaison_unit(cid)
-    filters.unit.choices = [(0, "全部单位")] + [(u.id, u.name) for u in _units(cid) if own is None or u.id == own]
     query = select(UnitResource).where(UnitResource.community_id == cid).options(selectinload(UnitResource.resident_unit))
-    if own is not None:
-        query = query.where(UnitResource.resident_unit_id == own)
-    unit_id = request.args.get("unit", 0, type=int)
-    if unit_id:
-        query = query.where(UnitResource.resident_unit_id == unit_id)
-    kind = request.args.get("kind", "")
-    if kind in {k.value for k in ResourceKind}:
-        query = query.where(UnitResource.kind == ResourceKind(kind))
-    state = request.args.get("state", "")
-    if state in {s.value for s in ResourceState}:
-        query = query.where(UnitResource.state == ResourceState(state))
-    page = _page(query.order_by(UnitResource.state, UnitResource.resident_unit_id, UnitResource.id))
+    found = (
+        _unit_filters(cid, filters, query, UnitResource.resident_unit_id)
+        .choice("kind", UnitResource.kind, ResourceKind)
+        .choice("state", UnitResource.state, ResourceState)
+    )
+    page = page_of(found.query.order_by(UnitResource.state, UnitResource.resident_unit_id, UnitResource.id))
     return render_template(
         "committee/resources.html", community=community, page=page, filters=filters,
-        filtered=bool(unit_id or kind or state), can_manage=perm.can_manage_cobuilding(current_user, cid),
-        can_add=perm.can_manage_cobuilding(current_user, cid) or own is not None,
+        filtered=found.given, can_manage=perm.can_manage_cobuilding(current_user, cid),
+        can_add=perm.can_manage_cobuilding(current_user, cid) or _liaison_unit(cid) is not None,
         can_edit={r.id: perm.can_edit_resource(current_user, r) for r in page.items},
         can_export=perm.can_view_community(current_user, cid),
     )
@@ -463,16 +458,14 @@ def needs(cid):
     perm.require(perm.can_enter_cobuilding(current_user, cid))
     community = _community(cid)
     filters = NeedFilter(request.args)
-    query = select(CommunityNeed).where(CommunityNeed.community_id == cid)
-    status = request.args.get("status", "")
-    if status in {s.value for s in NeedStatus}:
-        query = query.where(CommunityNeed.status == NeedStatus(status))
-    q = (request.args.get("q") or "").strip()[:100]
-    if q:
-        query = query.where(CommunityNeed.title.contains(q, autoescape=True))
-    page = _page(query.order_by(CommunityNeed.status, CommunityNeed.id.desc()))
+    found = (
+        ListFilters(select(CommunityNeed).where(CommunityNeed.community_id == cid))
+        .choice("status", CommunityNeed.status, NeedStatus)
+        .text("q", CommunityNeed.title)
+    )
+    page = page_of(found.query.order_by(CommunityNeed.status, CommunityNeed.id.desc()))
     return render_template(
-        "committee/needs.html", community=community, page=page, filters=filters, filtered=bool(status or q),
+        "committee/needs.html", community=community, page=page, filters=filters, filtered=found.given,
         can_manage=perm.can_manage_cobuilding(current_user, cid), can_export=perm.can_view_community(current_user, cid),
     )
 
@@ -541,23 +534,16 @@ def projects(cid):
     perm.require(perm.can_enter_cobuilding(current_user, cid))
     community = _community(cid)
     filters = ProjectFilter(request.args)
-    own = _liaison_unit(cid)
-    filters.unit.choices = [(0, "全部单位")] + [(u.id, u.name) for u in _units(cid) if own is None or u.id == own]
     query = select(CobuildingProject).where(CobuildingProject.community_id == cid).options(
         selectinload(CobuildingProject.resident_unit), selectinload(CobuildingProject.need),
         selectinload(CobuildingProject.resource),
     )
-    if own is not None:
-        query = query.where(CobuildingProject.resident_unit_id == own)
-    unit_id = request.args.get("unit", 0, type=int)
-    if unit_id:
-        query = query.where(CobuildingProject.resident_unit_id == unit_id)
-    status = request.args.get("status", "")
-    if status in {s.value for s in ProjectStatus}:
-        query = query.where(CobuildingProject.status == ProjectStatus(status))
-    page = _page(query.order_by(CobuildingProject.id.desc()))
+    found = _unit_filters(cid, filters, query, CobuildingProject.resident_unit_id).choice(
+        "status", CobuildingProject.status, ProjectStatus
+    )
+    page = page_of(found.query.order_by(CobuildingProject.id.desc()))
     return render_template(
-        "committee/projects.html", community=community, page=page, filters=filters, filtered=bool(unit_id or status),
+        "committee/projects.html", community=community, page=page, filters=filters, filtered=found.given,
         can_manage=perm.can_manage_cobuilding(current_user, cid), can_export=perm.can_view_community(current_user, cid),
     )
 
