@@ -1,12 +1,13 @@
 """Jinja filters and the navigation every page shows."""
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from enum import Enum
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, request, url_for
 from flask_login import current_user
 
 from . import permissions as perm
 from .domain.masking import mask_id_number, mask_phone
+from .localtime import local_time
 from .models import Role
 
 
@@ -18,14 +19,6 @@ def fmt_date(value) -> str:
     if isinstance(value, date):
         return value.strftime("%Y-%m-%d")
     return str(value)
-
-
-def local_time(value: datetime) -> datetime:
-    """A stored time (naive UTC) as the users' wall-clock time (Beijing time unless configured)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    hours = current_app.config.get("DISPLAY_UTC_OFFSET_HOURS", 8)
-    return value.astimezone(timezone(timedelta(hours=hours)))
 
 
 def fmt_label(value) -> str:

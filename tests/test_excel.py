@@ -192,6 +192,18 @@ def test_list_exports(client, auth, world):
     assert {r[1] for r in rows} == {"a_staff", "a_branch", "a_liaison"}  # not the secretary's peers
 
 
+def test_account_export_shows_last_login_in_beijing_time(client, auth, world):
+    staff = world.a.users[Role.STAFF]
+    staff.last_login_at = datetime(2026, 11, 30, 17, 5)  # stored in UTC
+    db.session.commit()
+    login(auth, world, Role.SECRETARY)
+    headers, rows = read(client.get(f"/c/{world.a.community.id}/accounts/export.xlsx"))
+    row = next(r for r in rows if r[1] == "a_staff")
+    assert row[headers.index("最近登录")] == datetime(2026, 12, 1, 1, 5)
+    page = text(client.get(f"/c/{world.a.community.id}/accounts"))
+    assert "2026-12-01 01:05" in page
+
+
 def test_grid_export_masks_officer_phones_for_district(client, auth, world):
     login(auth, world, Role.DISTRICT)
     _, rows = read(client.get(f"/c/{world.a.community.id}/grids/export.xlsx"))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import permissions
+from ..localtime import local_time
 from ..extensions import db
 from ..models import (
     Branch,
@@ -167,7 +168,8 @@ def account_rows(actor, community_id: int, args) -> tuple[str, tuple, list]:
         stmt = stmt.where(User.role.in_(permissions.GRANTABLE[actor.role]))
     headers = ("姓名", "用户名", "角色", "所属范围", "状态", "最近登录")
     rows = [
-        (a.display_name, a.username, a.role, _scope(a), "启用" if a.active else "已停用", a.last_login_at)
+        (a.display_name, a.username, a.role, _scope(a), "启用" if a.active else "已停用",
+         local_time(a.last_login_at) if a.last_login_at else None)
         for a in db.session.scalars(stmt.order_by(User.role, User.username))
     ]
     return "账号", headers, rows
