@@ -14,6 +14,7 @@ def create_app(config=None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     load_config(app, config)
     register_proxy(app)
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -62,6 +63,12 @@ def register_proxy(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
+def register_logging(app: Flask) -> None:
+    from . import logs
+
+    logs.init_app(app)
+
+
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table registered before the db binds)
     from .db_setup import configure_engine
@@ -94,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     from flask import render_template
     from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import DataError
 
     from .extensions import db
 
@@ -129,6 +137,14 @@ def register_errorhandlers(app: Flask) -> None:
         # A tampered number (page, filter or record id) too large for the database's integers.
         db.session.rollback()
         return render(400, "请求参数不正确", "请求中的数字超出了范围，请返回上一页后重试。")
+
+    @app.errorhandler(DataError)
+    def not_storable(e):
+        # PostgreSQL refuses what SQLite stores or converts: an id or page beyond its integers,
+        # a NUL character in text. The request was at fault; the SQL state only, never the values.
+        db.session.rollback()
+        app.logger.warning("request refused by the database: %s", getattr(e.orig, "sqlstate", None))
+        return render(400, "请求参数不正确", "请求中的数字超出了范围或含有无效字符，您的修改没有保存。请返回上一页后重试。")
 
     @app.errorhandler(500)
     def server_error(e):

@@ -1,7 +1,7 @@
 """Accounts: password policy, creation and changes."""
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -34,7 +34,9 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         return None
-    user.last_login_at = utcnow()
+    # A plain UPDATE, not an edit of the account: it leaves the optimistic-lock version alone, so
+    # two logins of one user at once both succeed (on PostgreSQL the second saw a stale version).
+    db.session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
     return user
 
 

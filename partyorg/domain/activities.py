@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date, time
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
@@ -29,6 +28,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..models.activity import joint_activity_participant, joint_activity_unit
 from . import audit, workflow
 from .errors import DomainError, StaleEdit
 
@@ -437,7 +437,8 @@ class Tally:
     def people(self) -> int:
         return self.members + self.others
 
-    def add(self, activity: JointActivity, member_count: int) -> None:
+    def add(self, activity, member_count: int) -> None:
+        """Count `activity` (anything with kind, other_count and hours) with its `member_count`."""
         self.count += 1
         self.by_kind[activity.kind] += 1
         self.members += member_count
@@ -445,21 +446,62 @@ class Tally:
         self.hours += (activity.hours or 0) * (member_count + (activity.other_count or 0))
 
 
-def confirmed_in_year(community_ids, year: int) -> list[JointActivity]:
-    """Confirmed activities of the year, with units and participants loaded."""
+def participant_counts(activity_ids) -> dict[int, int]:
+    """Member participants per activity, in one query (absent: none)."""
+    ids = list(activity_ids)
+    if not ids:
+        return {}
     stmt = (
-        select(JointActivity)
-        .where(
-            JointActivity.state == ActivityState.CONFIRMED,
-            JointActivity.held_on >= date(year, 1, 1),
-            JointActivity.held_on <= date(year, 12, 31),
-        )
-        .options(selectinload(JointActivity.units), selectinload(JointActivity.participants))
-        .order_by(JointActivity.held_on)
+        select(joint_activity_participant.c.activity_id, func.count())
+        .where(joint_activity_participant.c.activity_id.in_(ids))
+        .group_by(joint_activity_participant.c.activity_id)
     )
+    return dict(db.session.execute(stmt).all())
+
+
+def _confirmed_filter(community_ids, year: int) -> list:
+    where = [
+        JointActivity.state == ActivityState.CONFIRMED,
+        JointActivity.held_on >= date(year, 1, 1),
+        JointActivity.held_on <= date(year, 12, 31),
+    ]
     if community_ids is not None:
-        stmt = stmt.where(JointActivity.community_id.in_(list(community_ids)))
-    return list(db.session.scalars(stmt))
+        where.append(JointActivity.community_id.in_(list(community_ids)))
+    return where
+
+
+def confirmed_in_year(community_ids, year: int) -> list:
+    """Confirmed activities of the year as rows (id, community_id, kind, other_count, hours, members).
+
+    Plain rows with the member count computed by the database: the summaries need numbers, not the
+    participants themselves, and a district's year holds thousands of activities.
+    """
+    members = (
+        select(func.count())
+        .where(joint_activity_participant.c.activity_id == JointActivity.id)
+        .correlate(JointActivity)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(JointActivity.id, JointActivity.community_id, JointActivity.kind, JointActivity.other_count,
+               JointActivity.hours, members.label("members"))
+        .where(*_confirmed_filter(community_ids, year))
+        .order_by(JointActivity.held_on, JointActivity.id)
+    )
+    return db.session.execute(stmt).all()
+
+
+def _units_of_confirmed(community_ids, year: int) -> dict[int, list[int]]:
+    """Activity id -> ids of the units taking part, for the confirmed activities of the year."""
+    stmt = (
+        select(joint_activity_unit.c.activity_id, joint_activity_unit.c.unit_id)
+        .join(JointActivity, JointActivity.id == joint_activity_unit.c.activity_id)
+        .where(*_confirmed_filter(community_ids, year))
+    )
+    out: dict[int, list[int]] = {}
+    for activity_id, unit_id in db.session.execute(stmt):
+        out.setdefault(activity_id, []).append(unit_id)
+    return out
 
 
 def projects_done(community_ids, year: int) -> dict[int, int]:
@@ -494,12 +536,13 @@ def community_summary(community_id: int, year: int) -> Summary:
     per_unit = {u.id: Tally() for u in units}
     per_kind = {k: Tally() for k in ActivityKind}
     total = Tally()
+    units_of = _units_of_confirmed([community_id], year)
     for a in confirmed_in_year([community_id], year):
-        n = len(a.participants)
+        n = a.members
         total.add(a, n)
         per_kind[a.kind].add(a, n)
-        for u in a.units:
-            per_unit.setdefault(u.id, Tally()).add(a, n)
+        for unit_id in units_of.get(a.id, ()):
+            per_unit.setdefault(unit_id, Tally()).add(a, n)
     done = projects_done([community_id], year)
     for unit_id, count in done.items():
         if unit_id in per_unit:
@@ -520,7 +563,7 @@ def district_summary(year: int) -> tuple[list, Tally, list]:
     per_kind = {k: Tally() for k in ActivityKind}
     total = Tally()
     for a in confirmed_in_year(None, year):
-        n = len(a.participants)
+        n = a.members
         per_community.setdefault(a.community_id, Tally()).add(a, n)
         per_kind[a.kind].add(a, n)
         total.add(a, n)

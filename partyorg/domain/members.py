@@ -107,7 +107,8 @@ def _ref_id(value) -> int | None:
         number = int(value)
     except (TypeError, ValueError):
         return _NO_RECORD
-    return number if 0 < number < 2**63 else _NO_RECORD
+    # Ids are 32-bit INTEGER columns on PostgreSQL (SQLite's would go to 2**63).
+    return number if 0 < number < 2**31 else _NO_RECORD
 
 
 def _clean(data: dict) -> dict:
@@ -163,6 +164,10 @@ def check(actor, community_id: int, data: dict, member: Member | None = None, to
     today = today or date.today()
     d = _clean(data)
     out: dict = {}
+    for field, value in d.items():
+        # PostgreSQL cannot store a NUL character in text (SQLite would).
+        if isinstance(value, str) and "\x00" in value:
+            raise DomainError(f"{FIELD_LABELS.get(field, '所填内容')}含有无效字符。", field)
 
     if not d.get("name"):
         raise DomainError("请填写姓名。", "name")

@@ -52,6 +52,10 @@ def todo_counts(community_id: int, today) -> dict[str, int]:
         .where(
             SupervisionStep.community_id == community_id,
             SupervisionStep.state == StepState.PENDING,
+            # Both counts lie within the week ahead: read only that range of the (community, state, due) index.
+            SupervisionStep.due_on <= soon,
+            # Implied by the step's community; stated so that PostgreSQL reads members by that index.
+            Member.community_id == community_id,
             Member.status == MemberStatus.ACTIVE,
         )
     ).one()

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import extract, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ... import permissions as perm
 from ... import uploads
@@ -105,12 +105,14 @@ def index(cid):
     if year:
         query = query.where(extract("year", JointActivity.held_on) == year)
     page = db.paginate(
-        query.options(selectinload(JointActivity.unit), selectinload(JointActivity.participants))
+        query.options(joinedload(JointActivity.unit))
         .order_by(JointActivity.held_on.desc(), JointActivity.id.desc()),
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["PER_PAGE"],
         error_out=False,
     )
+    # The head count needs only how many members took part, not the members themselves.
+    member_counts = rules.participant_counts(a.id for a in page.items)
     returned = []
     if liaison:
         returned = db.session.scalars(
@@ -124,6 +126,7 @@ def index(cid):
         "activities/index.html",
         community=community,
         page=page,
+        member_counts=member_counts,
         search=search,
         fields=fields,
         filtered=bool(kind or state or unit_id or year),

@@ -3,7 +3,7 @@ from datetime import date
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ... import permissions as perm
 from ...domain import members as rules
@@ -82,23 +82,34 @@ def index(cid):
     form = FilterForm(formdata=request.args)
     if may_search_ids:
         form.q.label.text = "姓名或身份证号后4位以上"
-    all_branches = list(db.session.scalars(select(Branch).where(Branch.community_id == cid).order_by(Branch.name)))
+    # The filters' choices as plain (id, name) rows: no ORM objects to build for a dropdown.
+    branch_stmt = select(Branch.id, Branch.name, Branch.status).where(Branch.community_id == cid)
     if forced_branch:
-        all_branches = [b for b in all_branches if b.id == forced_branch]
+        branch_stmt = branch_stmt.where(Branch.id == forced_branch)
+    all_branches = db.session.execute(branch_stmt.order_by(Branch.name)).all()
     form.branch.choices = ([] if forced_branch else [("", "全部")]) + [
         (str(b.id), b.name + ("（已撤销）" if b.status != OrgStatus.ACTIVE else "")) for b in all_branches
     ]
-    groups = _groups([b.id for b in all_branches]) if all_branches else []
-    form.group.choices = [("", "全部")] + [(str(g.id), f"{g.branch.name} · {g.name}") for g in groups]
-    form.building.choices = [("", "全部")] + [
-        (str(b.id), b.name) for b in db.session.scalars(select(Building).where(Building.community_id == cid).order_by(Building.name))
-    ]
+    group_stmt = (
+        select(PartyGroup.id, PartyGroup.name, Branch.name.label("branch_name"))
+        .join(Branch, Branch.id == PartyGroup.branch_id)
+        .where(Branch.community_id == cid, PartyGroup.status == OrgStatus.ACTIVE)
+    )
+    if forced_branch:
+        group_stmt = group_stmt.where(Branch.id == forced_branch)
+    groups = db.session.execute(group_stmt.order_by(PartyGroup.branch_id, PartyGroup.name)).all()
+    form.group.choices = [("", "全部")] + [(str(g.id), f"{g.branch_name} · {g.name}") for g in groups]
+    buildings = db.session.execute(
+        select(Building.id, Building.name).where(Building.community_id == cid).order_by(Building.name)
+    ).all()
+    form.building.choices = [("", "全部")] + [(str(b.id), b.name) for b in buildings]
 
     if forced_branch:
         form.branch.data = str(forced_branch)
     # The page, its Excel export and its roster share one query.
     stmt = rules.list_statement(cid, request.args, may_search_ids, forced_branch)
-    stmt = stmt.options(selectinload(Member.branch), selectinload(Member.group))
+    # Branch and group ride on the page's query (many-to-one joins): one statement whatever the page size.
+    stmt = stmt.options(joinedload(Member.branch), joinedload(Member.group))
     pagination = db.paginate(
         stmt, page=request.args.get("page", 1, type=int), per_page=current_app.config["PER_PAGE"], error_out=False
     )

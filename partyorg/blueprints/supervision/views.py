@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ... import permissions as perm
+from ...db_setup import writing
 from ...domain import stats
 from ...domain import workflow as wf
 from ...domain.errors import DomainError
@@ -44,11 +45,12 @@ def refresh_once(community_id: int, today: date) -> None:
     key = (community_id, wf.period_key(wf.QUARTER, today))
     if key in done:
         return
-    try:
-        if wf.refresh_recurring(db.session, community_id, today):
-            db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # another worker created them at the same moment
+    with writing(db.session):
+        try:
+            if wf.refresh_recurring(db.session, community_id, today):
+                db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # another worker created them at the same moment
     done.add(key)
 
 
@@ -71,9 +73,10 @@ def plan_context(member: Member, user: User, today: date) -> dict:
 
 def _rows(pagination, by: str, today: date) -> list[tuple[str, list]]:
     """The page's steps grouped under their heading, each with its clock and buttons."""
+    user = current_user._get_current_object()  # once, not through the proxy for every row
     rows = [
         {"step": s, "clock": wf.due_text(s, today), "responsible": wf.responsible_label(s),
-         "actions": wf.allowed_actions(s, current_user, today), "group": wf.group_label(s, by)}
+         "actions": wf.allowed_actions(s, user, today), "group": wf.group_label(s, by)}
         for s in pagination.items
     ]
     return [(label, list(items)) for label, items in groupby(rows, key=lambda r: r["group"])]
