@@ -13,6 +13,7 @@ from enum import Enum
 from xml.etree.ElementTree import ParseError
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -40,7 +41,8 @@ def safe_cell(value):
         return "是" if value else "否"
     if isinstance(value, (int, float, date, datetime)):
         return value
-    value = str(value)
+    # Control characters (a vertical tab pasted from Word) cannot be written to a sheet: openpyxl refuses them.
+    value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
     if value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

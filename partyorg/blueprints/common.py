@@ -60,11 +60,14 @@ def form_data(form, *names) -> dict:
 def xlsx_response(filename: str, headers, rows, title: str = "Sheet1"):
     """An Excel download of one sheet (partyorg.excel writes it: bold header, formula-like text defused)."""
     import io
+    import unicodedata
 
     from flask import send_file
 
     from ..excel import XLSX_MIME, xlsx_bytes
 
+    # The name carries stored text (a community's name): a line break in it would fail the header (500).
+    filename = "".join(ch for ch in filename if unicodedata.category(ch)[0] != "C")
     return send_file(
         io.BytesIO(xlsx_bytes(title, headers, rows)), mimetype=XLSX_MIME, as_attachment=True, download_name=filename
     )

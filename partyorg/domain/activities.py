@@ -585,10 +585,20 @@ def district_summary(year: int) -> tuple[list, Tally, list]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _sheet_text(value: str) -> str:
+    """`value` without the control characters a workbook cannot hold (openpyxl refuses them in a cell:
+    a 500; in the document's title they make a file Excel cannot open)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
 def safe_cell(value):
     """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        value = _sheet_text(value)
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     return value
 
 
@@ -629,7 +639,7 @@ def summary_workbook(community: Community, summary: Summary) -> bytes:
     kind_rows = [[k.label, *_tally_row(t)] for k, t in summary.kinds]
     kind_rows.append(["合计", *_tally_row(summary.total)])
     _sheet(wb, "按类别", ["活动类别", *TALLY_HEAD], kind_rows)
-    wb.properties.title = f"{community.name}社区{summary.year}年联建活动汇总"
+    wb.properties.title = _sheet_text(f"{community.name}社区{summary.year}年联建活动汇总")
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
