@@ -7,7 +7,10 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: CJK fonts and HarfBuzz subsetting for PDFs, poppler for PDF tests,
 # Chromium for the browser tests (driven by Playwright; never `playwright install`).
 RUN_DEBS  := fonts-noto-cjk fontconfig libharfbuzz-subset0
-TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
+# PostgreSQL's server for the second test run (each pytest worker starts a throwaway cluster).
+TEST_DEBS := $(RUN_DEBS) poppler-utils chromium postgresql
+# wrk drives the web benchmark; PostgreSQL's server for its second run (bench/web_bench.py).
+BENCH_DEBS := $(RUN_DEBS) wrk postgresql
 WORKERS ?= 2
 
 .PHONY: run test bench sysdeps-run sysdeps-test venv clean
@@ -40,16 +43,20 @@ sysdeps-test:
 run: venv sysdeps-run
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(BIN)/gunicorn --workers 2 --timeout 300 --bind 127.0.0.1:5000 --access-logfile - 'partyorg:create_app()'
+	$(BIN)/gunicorn --workers 2 --timeout 300 --bind 127.0.0.1:5000 'partyorg:create_app()'
 
+# The whole suite twice: on SQLite, then on PostgreSQL (tests/dbbackend.py); both must pass.
 test: venv sysdeps-test
-	$(BIN)/python -m pytest -n $(WORKERS) -q -p no:cacheprovider
+	PARTYORG_TEST_DB=sqlite $(BIN)/python -m pytest -n $(WORKERS) -q -p no:cacheprovider
+	PARTYORG_TEST_DB=postgresql $(BIN)/python -m pytest -n $(WORKERS) -q -p no:cacheprovider
 
 
 # Speed is measured here, never by timed assertions in tests.
-bench: venv sysdeps-run
+bench: venv
+	$(call install_debs,$(BENCH_DEBS))
 	$(BIN)/python bench/print_bench.py
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/web_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

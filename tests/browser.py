@@ -34,15 +34,19 @@ class LiveServer:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.thread.join(5)
+        # Close the pooled connections now (a PostgreSQL connection left to the GC warns).
+        with self.app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
 def live_server(tmp_path):
-    """Serve a file database holding factories.world() on a free loopback port."""
+    """Serve a database holding factories.world() (a SQLite file or PostgreSQL) on a free loopback port."""
     from . import factories
+    from .dbbackend import file_database_url
 
     app = create_app({"TESTING": True, "SECRET_KEY": "browser-test", "WTF_CSRF_ENABLED": True,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/browser.sqlite"})
+                      "SQLALCHEMY_DATABASE_URI": file_database_url(tmp_path, "browser")})
     with app.app_context():
         db.create_all()
         factories.world()

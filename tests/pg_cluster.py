@@ -4,6 +4,9 @@
     url = cluster.create_database("x")   # postgresql+psycopg://postgres:...@127.0.0.1:PORT/x
     cluster.stop()                       # stop the server and remove the folder
 
+A watchdog process stops the server and removes the folder when the process that started the
+cluster dies without calling stop() (a killed pytest worker leaves no server behind).
+
 As root (containers, CI) the server runs as the `postgres` user through `runuser`; as anyone else
 it runs as that user. `pg_bin_dir()` is None when the server binaries are not installed.
 """
@@ -14,6 +17,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +60,7 @@ class PgCluster:
     port: int
     password: str
     as_postgres: list[str]
+    watchdog: subprocess.Popen | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -84,10 +89,37 @@ class PgCluster:
         except BaseException:
             cluster._remove()
             raise
+        cluster._start_watchdog()
         return cluster
 
     def _run(self, *args: str) -> None:
-        subprocess.run([*self.as_postgres, *args], check=True, capture_output=True, cwd=self.folder)
+        done = subprocess.run([*self.as_postgres, *args], capture_output=True, text=True, cwd=self.folder,
+                              check=False)
+        if done.returncode != 0:
+            log = self.folder / "server.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{Path(args[0]).name} failed ({done.returncode}): {done.stderr.strip()}\n{tail}")
+
+    def _start_watchdog(self) -> None:
+        """Stop the server and remove the folder once this process is gone (a crash or a kill)."""
+        stop = [*self.as_postgres, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "stop", "-m", "immediate"]
+        code = (
+            "import os, shutil, subprocess, sys, time\n"
+            "parent, folder, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3:]\n"
+            "while os.path.isdir(folder):\n"
+            "    try:\n"
+            "        os.kill(parent, 0)\n"
+            "    except ProcessLookupError:\n"
+            "        subprocess.run(stop, capture_output=True)\n"
+            "        shutil.rmtree(folder, ignore_errors=True)\n"
+            "        break\n"
+            "    time.sleep(1)\n"
+        )
+        # Its own session: a Ctrl-C meant for pytest does not stop the watchdog before pytest cleans up.
+        self.watchdog = subprocess.Popen(
+            [sys.executable, "-c", code, str(os.getpid()), str(self.folder), *stop],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, cwd="/")
 
     def _initdb(self) -> None:
         pwfile = self.folder / "pwfile"
@@ -110,10 +142,14 @@ class PgCluster:
         """A SQLAlchemy URL (psycopg 3 driver) for `database`, password included."""
         return f"postgresql+psycopg://postgres:{self.password}@127.0.0.1:{self.port}/{database}"
 
+    def connect(self, database: str = "postgres") -> psycopg.Connection:
+        """A psycopg connection in autocommit mode (CREATE/DROP DATABASE need it)."""
+        return psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", password=self.password,
+                               dbname=database, autocommit=True)
+
     def create_database(self, name: str) -> str:
         """Create an empty database and return its SQLAlchemy URL."""
-        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", password=self.password,
-                             dbname="postgres", autocommit=True) as conn:
+        with self.connect() as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
@@ -121,10 +157,13 @@ class PgCluster:
         """Stop the server (fast shutdown) and remove its folder."""
         try:
             self._pg_ctl("stop", "-m", "fast", "-w")
-        except subprocess.CalledProcessError:
+        except RuntimeError:
             pass
         finally:
             self._remove()
+            if self.watchdog is not None:
+                self.watchdog.kill()
+                self.watchdog.wait()
 
     def _remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -4,14 +4,13 @@ The POST routes come from the URL map, so a new route is covered as soon as it e
 values come from the permission table (a route missing there fails that table's own test).
 """
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from partyorg import create_app
 from partyorg.extensions import db
 from partyorg.models import Role
 
-from .conftest import _deserialize, _load, text
+from .conftest import app_on_template, load_world, text
 from .test_permissions_table import TABLE, build
 
 CSRF_CONFIG = {
@@ -28,23 +27,15 @@ def post_rules() -> list[str]:
 
 
 @pytest.fixture
-def csrf_app(db_templates):
-    app = create_app(CSRF_CONFIG)
-
-    @app.before_request
-    def forget_cached_user():
-        g.pop("_login_user", None)
-
-    with app.app_context():
+def csrf_app(db_templates, request):
+    template = "world" if "csrf_world" in request.fixturenames else "empty"
+    with app_on_template(db_templates, template, config=CSRF_CONFIG) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
 def csrf_world(csrf_app, db_templates):
-    _deserialize(db_templates["world"])
-    return _load(db_templates["world_refs"])
+    return load_world(db_templates)
 
 
 def row_counts() -> dict[str, int]:

@@ -7,6 +7,7 @@ from partyorg import create_app
 from partyorg.models import Role, User
 
 from .conftest import text
+from .dbbackend import unreachable_database_url
 from .factories import PASSWORD
 
 
@@ -133,7 +134,7 @@ def test_healthz(client, app):
 
 
 def test_healthz_503_when_database_unreachable(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db"})
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": unreachable_database_url(tmp_path)})
     r = app.test_client().get("/healthz")
     assert r.status_code == 503
 

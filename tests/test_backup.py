@@ -13,10 +13,11 @@ from partyorg.demo import seed_demo
 from partyorg.extensions import db
 from partyorg.models import Community, Member
 
-from . import factories
-from .pg_cluster import PgCluster, unavailable_reason
+from . import dbbackend, factories
 
 TABLES = [t.name for t in db.metadata.sorted_tables] + ["alembic_version"]
+#: The SQLite path: a file copied with SQLite's online backup API, checked with PRAGMA integrity_check.
+SQLITE_FILE = pytest.mark.sqlite_only("backs up a SQLite database file (SQLite's online backup API)")
 
 
 def file_app(path):
@@ -79,6 +80,7 @@ def source(demo_template, tmp_path):
     close(app)
 
 
+@SQLITE_FILE
 @pytest.mark.parametrize("target_kind", ["migrated empty database", "no database file yet"])
 def test_round_trip_of_demo_data_keeps_every_row_of_every_table(source, tmp_path, target_kind):
     app, src_path = source
@@ -106,6 +108,7 @@ def test_round_trip_of_demo_data_keeps_every_row_of_every_table(source, tmp_path
     close(restored)
 
 
+@SQLITE_FILE
 def test_commands_print_no_personal_data(source, tmp_path):
     app, _ = source
     out = tmp_path / "backup.sqlite"
@@ -120,6 +123,7 @@ def test_commands_print_no_personal_data(source, tmp_path):
             assert value not in output
 
 
+@SQLITE_FILE
 def test_restore_refuses_a_database_with_data_without_force(source, tmp_path):
     app, src_path = source
     out = tmp_path / "backup.sqlite"
@@ -172,6 +176,7 @@ def _truncated_backup(path, demo_template=None):
     path.write_bytes(data[: len(data) // 3])
 
 
+@SQLITE_FILE
 @pytest.mark.parametrize("make, message", [
     (_random_bytes, "不是 SQLite 数据库备份"),
     (_text, "不是 SQLite 数据库备份"),
@@ -195,6 +200,7 @@ def test_restore_refuses_a_file_that_is_not_a_backup_and_changes_nothing(source,
     assert dump(src_path) == before
 
 
+@SQLITE_FILE
 def test_restore_of_a_missing_file_is_refused(source, tmp_path):
     app, _ = source
     result = invoke(app, "restore", str(tmp_path / "nowhere.sqlite"))
@@ -202,6 +208,7 @@ def test_restore_of_a_missing_file_is_refused(source, tmp_path):
     assert "找不到备份文件" in result.output
 
 
+@SQLITE_FILE
 def test_backup_refuses_to_overwrite_an_existing_file_without_force(source, tmp_path):
     app, src_path = source
     out = tmp_path / "backup.sqlite"
@@ -219,6 +226,7 @@ def test_backup_refuses_to_overwrite_an_existing_file_without_force(source, tmp_
     assert out.stat().st_mode & 0o077 == 0
 
 
+@pytest.mark.sqlite_only("an in-memory database is SQLite's")
 def test_backup_of_an_in_memory_database_is_refused(tmp_path):
     app = create_app("testing")
     result = invoke(app, "backup", "--out", str(tmp_path / "x.sqlite"))
@@ -227,6 +235,7 @@ def test_backup_of_an_in_memory_database_is_refused(tmp_path):
     assert not (tmp_path / "x.sqlite").exists()
 
 
+@SQLITE_FILE
 def test_backup_into_a_missing_folder_is_refused(source, tmp_path):
     app, _ = source
     result = invoke(app, "backup", "--out", str(tmp_path / "no" / "such" / "b.sqlite"))
@@ -234,6 +243,7 @@ def test_backup_into_a_missing_folder_is_refused(source, tmp_path):
     assert "不存在" in result.output
 
 
+@SQLITE_FILE
 def test_backup_while_another_connection_holds_an_open_write_transaction(source, tmp_path):
     app, src_path = source
     committed = dump(src_path)
@@ -279,11 +289,10 @@ def _pg_app(url):
     return create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
 
 
-@pytest.mark.skipif(unavailable_reason() is not None, reason=unavailable_reason() or "")
+@pytest.mark.postgresql_only("pg_dump and pg_restore need the run's PostgreSQL cluster")
 def test_postgresql_round_trip_with_pg_dump_and_pg_restore(request, tmp_path, monkeypatch):
-    cluster = PgCluster.start()
-    request.addfinalizer(cluster.stop)
-    source = _pg_app(cluster.create_database("source"))
+    cluster = dbbackend.cluster()
+    source = _pg_app(dbbackend.file_database_url(tmp_path, "source"))
     request.addfinalizer(lambda: close(source))
     assert invoke(source, "db", "upgrade").exit_code == 0
     with source.app_context():
@@ -304,7 +313,7 @@ def test_postgresql_round_trip_with_pg_dump_and_pg_restore(request, tmp_path, mo
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:5] == b"PGDMP"
 
-    target = _pg_app(cluster.create_database("restored"))
+    target = _pg_app(dbbackend.file_database_url(tmp_path, "restored"))
     request.addfinalizer(lambda: close(target))
     result = invoke(target, "restore", str(out))
     assert result.exit_code == 0, result.output

@@ -1,4 +1,4 @@
-"""Concurrent writers on SQLite: every write is kept and none fails with "database is locked"."""
+"""Concurrent writers (SQLite or PostgreSQL): every write is kept and none fails with "database is locked"."""
 import http.cookiejar
 import threading
 import urllib.error
@@ -14,6 +14,7 @@ from partyorg.models import Grid
 
 from . import factories
 from .browser import LiveServer
+from .dbbackend import file_database_url
 
 CLIENTS = 6
 WRITES_EACH = 8
@@ -23,7 +24,7 @@ WRITES_EACH = 8
 def file_server(tmp_path):
     app = create_app({"TESTING": True, "SECRET_KEY": "concurrency", "WTF_CSRF_ENABLED": False,
                       "RATELIMIT_ENABLED": False,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/c.sqlite"})
+                      "SQLALCHEMY_DATABASE_URI": file_database_url(tmp_path, "c")})
     with app.app_context():
         db.create_all()
         w = factories.world()

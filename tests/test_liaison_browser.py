@@ -14,6 +14,7 @@ from partyorg.extensions import db
 from partyorg.models import Category, Community, Member, MemberStatus, User
 
 from .browser import LiveServer
+from .dbbackend import file_database_url
 from .test_browser import PHONE
 
 pytestmark = pytest.mark.browser
@@ -26,7 +27,7 @@ SCHOOL = "嘉峪关市第一中学"
 def demo_server(tmp_path):
     """The demo data in a file database, served with CSRF on; yields (server, cid, participant name)."""
     app = create_app({"TESTING": True, "SECRET_KEY": "browser-test", "WTF_CSRF_ENABLED": True,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/demo.sqlite",
+                      "SQLALCHEMY_DATABASE_URI": file_database_url(tmp_path, "demo"),
                       "UPLOAD_FOLDER": str(tmp_path / "uploads")})
     with app.app_context():
         db.create_all()

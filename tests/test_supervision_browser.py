@@ -10,6 +10,7 @@ from partyorg.models import Category, Role
 
 from . import factories
 from .browser import LiveServer
+from .dbbackend import file_database_url
 from .supervision_helpers import pending_step
 from .test_browser import DESKTOP, PHONE, login
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def todo_server(tmp_path):
     app = create_app({"TESTING": True, "SECRET_KEY": "browser-test", "WTF_CSRF_ENABLED": True,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/browser.sqlite"})
+                      "SQLALCHEMY_DATABASE_URI": file_database_url(tmp_path, "browser")})
     with app.app_context():
         db.create_all()
         world = factories.world()
