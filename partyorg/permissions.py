@@ -141,6 +141,15 @@ def can_list_branch_members(user: User, community_id: int) -> bool:
     return user.role == Role.BRANCH_SECRETARY and user.branch_id is not None and _in(user, community_id)
 
 
+def member_list_branch(user: User, community_id: int) -> int | None:
+    """The branch a user's member list (page or export) is limited to: None for those who see the
+    whole community, his own branch for a branch secretary; 403 for anyone else."""
+    if can_list_members(user, community_id):
+        return None
+    require(can_list_branch_members(user, community_id))
+    return user.branch_id
+
+
 def can_search_id_numbers(user: User, community_id: int) -> bool:
     """Find members by the tail of their ID number (only who may see ID numbers)."""
     return user.role in (Role.SECRETARY, Role.STAFF) and _in(user, community_id)

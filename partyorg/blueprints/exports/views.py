@@ -45,10 +45,7 @@ def _download(community: Community, title: str, headers, rows):
 @bp.route("/c/<int:cid>/members/export.xlsx")
 @login_required
 def members(cid):
-    forced_branch = None
-    if not perm.can_list_members(current_user, cid):
-        perm.require(perm.can_list_branch_members(current_user, cid))
-        forced_branch = current_user.branch_id
+    forced_branch = perm.member_list_branch(current_user, cid)
     community = db.get_or_404(Community, cid)
     return _download(community, *rows_of.member_rows(current_user, cid, request.args, forced_branch))
 

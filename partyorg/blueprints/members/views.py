@@ -72,10 +72,7 @@ def _member_data(form: MemberForm) -> dict:
 @bp.route("/c/<int:cid>/members")
 @login_required
 def index(cid):
-    forced_branch = None
-    if not perm.can_list_members(current_user, cid):
-        perm.require(perm.can_list_branch_members(current_user, cid))
-        forced_branch = current_user.branch_id
+    forced_branch = perm.member_list_branch(current_user, cid)
     community = db.get_or_404(Community, cid)
     may_search_ids = perm.can_search_id_numbers(current_user, cid)
 
